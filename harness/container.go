@@ -1,0 +1,191 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Container is a declared container and its current instance on the engine,
+// if any. Launching it again replaces the instance; the spec stays.
+type Container struct {
+	name string
+	s    *Scenario
+	spec ContainerSpec // what the next launch creates
+
+	// The current instance; id is empty when there is none.
+	id         string
+	engineName string
+	launches   int
+	launched   ContainerSpec // the spec the instance was created from
+	image      Image
+	agent      bool // the agent is in the instance
+}
+
+// Name returns the container's scenario name.
+func (c *Container) Name() string { return c.name }
+
+func (c *Container) engine() Engine { return c.s.run.engine }
+
+// launch creates a new instance from the spec, starts it and waits until it
+// is ready.
+func (c *Container) launch(ctx context.Context) error {
+	if c.id != "" {
+		return Errorf(Invalid, "container %q already exists; remove it first", c.name)
+	}
+	spec := c.spec.clone()
+	img, err := c.s.image(ctx, spec)
+	if err != nil {
+		return err
+	}
+	mounts, err := c.s.engineMounts(ctx, spec, img)
+	if err != nil {
+		return err
+	}
+	name := c.s.engineName(c.name)
+	id, err := c.engine().Create(ctx, EngineSpec{
+		Name:             name,
+		Image:            img.Ref,
+		Cmd:              spec.Cmd,
+		Env:              spec.Env,
+		Labels:           c.s.run.labels(c.s.ID),
+		Mounts:           mounts,
+		MemoryLimit:      spec.MemoryLimit,
+		RestartOnFailure: spec.RestartOnFailure,
+		Init:             true,
+	})
+	if err != nil {
+		return err // a half-created container carries the labels: Close finds it
+	}
+	c.id, c.engineName, c.launched, c.image, c.agent = id, name, spec, img, img.HasAgent
+	c.launches++
+	return c.start(ctx)
+}
+
+// start starts the existing instance and waits until it is ready.
+func (c *Container) start(ctx context.Context) error {
+	return c.ready(ctx, func() error { return c.engine().Start(ctx, c.id) })
+}
+
+// status asks the engine for the instance's state. A container without an
+// instance is Invalid to act on.
+func (c *Container) status(ctx context.Context) (Status, error) {
+	if c.id == "" {
+		if c.launches == 0 {
+			return Status{}, Errorf(Invalid, "container %q was never started; start it first: When the container %q is started", c.name, c.name)
+		}
+		return Status{}, Errorf(Invalid, "container %q was removed; launch it again first: When I launch the container %q again", c.name, c.name)
+	}
+	st, err := c.engine().Inspect(ctx, c.id)
+	return st, Wrap(fmt.Sprintf("inspect container %q", c.name), Infrastructure, err)
+}
+
+// require returns the instance's status if its state is one of states, and
+// an Invalid error that says what the state is otherwise.
+func (c *Container) require(ctx context.Context, action string, states ...string) (Status, error) {
+	st, err := c.status(ctx)
+	if err != nil || slices.Contains(states, st.State) {
+		return st, err
+	}
+	return st, Errorf(Invalid, "cannot %s container %q: it is %s, not %s", action, c.name, describe(st), strings.Join(states, " or "))
+}
+
+// settled checks, after an operation, that the engine reports one of the
+// states the operation must leave. Anything else is the engine misbehaving.
+func (c *Container) settled(ctx context.Context, states ...string) error {
+	st, err := c.status(ctx)
+	if err != nil || slices.Contains(states, st.State) {
+		return err
+	}
+	return Errorf(Infrastructure, "container %q is %s afterwards, expected %s", c.name, describe(st), strings.Join(states, " or "))
+}
+
+func describe(st Status) string {
+	switch st.State {
+	case "exited":
+		if st.OOMKilled {
+			return fmt.Sprintf("exited (code %d, killed for lack of memory)", st.ExitCode)
+		}
+		return fmt.Sprintf("exited (code %d)", st.ExitCode)
+	case "":
+		return "in no known state"
+	}
+	return st.State
+}
+
+// image resolves the image the spec names, building it from its folder.
+func (s *Scenario) image(ctx context.Context, spec ContainerSpec) (Image, error) {
+	if spec.BuildDir == "" {
+		img, err := s.run.engine.Image(ctx, spec.Image)
+		return img, Wrap("image "+spec.Image, Unknown, err)
+	}
+	dir, where, err := s.src.folder(spec.BuildDir)
+	if err != nil {
+		return Image{}, err
+	}
+	img, err := s.run.engine.Build(ctx, dir, "")
+	return img, Wrap("build "+where, Unknown, err)
+}
+
+// engineMounts resolves the spec's mounts to engine names, creating volumes
+// and host folders that do not exist yet. Every VOLUME the image declares and
+// the spec does not cover gets an explicit anonymous volume: the same
+// semantics as the engine's own, but labelled, so cleanup finds it.
+func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Image) ([]EngineMount, error) {
+	labels := s.run.labels(s.ID)
+	var mounts []EngineMount
+	for _, m := range spec.Mounts {
+		em := EngineMount{Kind: m.Kind, Target: m.Target}
+		switch m.Kind {
+		case NamedVolume:
+			v := s.volumes[m.Source]
+			if !v.created {
+				if err := s.run.engine.CreateVolume(ctx, v.engineName, labels); err != nil {
+					return nil, Wrap(fmt.Sprintf("create volume %q", m.Source), Infrastructure, err)
+				}
+				v.created = true
+			}
+			em.Source = v.engineName
+		case HostFolder:
+			p, err := s.hostFolder(m.Source)
+			if err != nil {
+				return nil, err
+			}
+			em.Source = p
+		case AnonymousVolume:
+			em.Labels = labels
+		}
+		mounts = append(mounts, em)
+	}
+	for _, target := range img.Volumes {
+		if !slices.ContainsFunc(spec.Mounts, func(m Mount) bool { return m.Target == target }) {
+			mounts = append(mounts, EngineMount{Kind: AnonymousVolume, Target: target, Labels: labels})
+		}
+	}
+	return mounts, nil
+}
+
+// hostFolder returns the host path of the declared folder name, creating it.
+func (s *Scenario) hostFolder(name string) (string, error) {
+	f := s.folders[name]
+	if f.path != "" {
+		return f.path, nil
+	}
+	root, err := s.run.hostRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, f.name)
+	if err := os.MkdirAll(p, 0o777); err != nil {
+		return "", Wrap(fmt.Sprintf("create host folder %q", name), Infrastructure, err)
+	}
+	// Containers may run as any user: let them all write, as a fresh volume does.
+	if err := os.Chmod(p, 0o777); err != nil {
+		return "", Wrap(fmt.Sprintf("create host folder %q", name), Infrastructure, err)
+	}
+	f.path = p
+	return p, nil
+}

@@ -1,0 +1,132 @@
+package harness
+
+import (
+	"context"
+	"io/fs"
+	"time"
+)
+
+// BuiltinImage is the name of the built-in workload image. The engine builds
+// it on demand; scenarios may name it with or without the tag latest.
+const BuiltinImage = "persistcheck/app"
+
+// AgentPath is where the agent lives in every container the harness touches:
+// baked into BuiltinImage, copied into any other container that needs it.
+const AgentPath = "/.persistcheck/agent"
+
+// Labels every object the harness creates carries.
+const (
+	LabelRun      = "persistcheck.run"
+	LabelScenario = "persistcheck.scenario"
+	LabelOwner    = "persistcheck.owner" // host and process that created it
+)
+
+// Engine is what the harness needs from a container engine. harness/docker
+// implements it on the Docker Engine API; unit tests use fakes.
+//
+// Errors carry a Kind: Infrastructure when the engine or an image fails,
+// Invalid when the request itself cannot be met.
+type Engine interface {
+	// Image returns the image ref names. BuiltinImage is built when missing;
+	// any other image must already exist, nothing is pulled.
+	Image(ctx context.Context, ref string) (Image, error)
+	// Build builds the Dockerfile at the root of dir, tags it name when name
+	// is not empty, and returns the image.
+	Build(ctx context.Context, dir fs.FS, name string) (Image, error)
+
+	CreateVolume(ctx context.Context, name string, labels map[string]string) error
+	// Create creates a container and returns its id. It does not start it.
+	Create(ctx context.Context, spec EngineSpec) (string, error)
+	Start(ctx context.Context, id string) error
+	// Kill sends sig to the container's PID 1 and returns at once.
+	Kill(ctx context.Context, id string, sig Signal) error
+	// Stop sends SIGTERM and SIGKILL after grace, and returns once stopped.
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	// Restart is Stop then Start, in one engine call.
+	Restart(ctx context.Context, id string, grace time.Duration) error
+	Pause(ctx context.Context, id string) error
+	Unpause(ctx context.Context, id string) error
+	// Remove removes a container in any state; with volumes, its anonymous
+	// volumes too.
+	Remove(ctx context.Context, id string, volumes bool) error
+	// Inspect returns the container's state as the engine reports it now.
+	Inspect(ctx context.Context, id string) (Status, error)
+	// WaitStopped returns once the container is not running.
+	WaitStopped(ctx context.Context, id string) error
+
+	// CountLog returns how many lines of the container's log contain text.
+	CountLog(ctx context.Context, id, text string) (int, error)
+	// WaitLog returns once at least n lines of the log contain text. It fails
+	// if the container stops first.
+	WaitLog(ctx context.Context, id, text string, n int) error
+	// LogTail returns the last n lines of the container's log.
+	LogTail(ctx context.Context, id string, n int) (string, error)
+
+	// Exec runs argv in a running container and returns what it did. A
+	// command that runs and fails is a result, not an error.
+	Exec(ctx context.Context, id string, argv []string) (ExecResult, error)
+	// ReadFile reads path through the engine's archive API, which works on a
+	// stopped or paused container too but does not see into a tmpfs.
+	ReadFile(ctx context.Context, id, path string) (File, error)
+	// InstallAgent copies the agent into the container at AgentPath.
+	InstallAgent(ctx context.Context, id string) error
+
+	// RemoveLabelled removes every container, then every volume, carrying all
+	// of labels, and returns the names of what it removed.
+	RemoveLabelled(ctx context.Context, labels map[string]string) ([]string, error)
+}
+
+// Image is an image on the engine.
+type Image struct {
+	Ref      string   // what to create containers from
+	Volumes  []string // the paths the image declares as VOLUME
+	HasAgent bool     // the agent is at AgentPath
+}
+
+// EngineSpec is a container to create, with every name resolved to the engine's.
+type EngineSpec struct {
+	Name             string
+	Image            string
+	Cmd              []string // empty: the image's
+	Env              []string
+	Labels           map[string]string
+	Mounts           []EngineMount
+	MemoryLimit      int64 // bytes, swap included; 0 means none
+	RestartOnFailure bool
+	Init             bool // an init process as PID 1 that reaps and forwards signals
+}
+
+// EngineMount is a mount with engine names. An AnonymousVolume has no
+// Source; its Labels are set on the volume the engine creates for it.
+type EngineMount struct {
+	Kind   MountKind
+	Source string // volume name or host path
+	Target string
+	Labels map[string]string
+}
+
+// Status is a container's state as the engine reports it.
+type Status struct {
+	State        string // created, running, paused, restarting, exited, dead
+	ExitCode     int
+	OOMKilled    bool
+	RestartCount int
+	StartedAt    time.Time
+}
+
+// Running reports whether processes run (or are frozen) in the container.
+func (s Status) Running() bool { return s.State == "running" || s.State == "paused" }
+
+// ExecResult is what a command run in a container did.
+type ExecResult struct {
+	ExitCode int
+	Stdout   []byte
+	Stderr   []byte
+}
+
+// File is what was found at a path in a container.
+type File struct {
+	Exists bool
+	Kind   string // file, folder or other
+	Data   []byte // the content of a file
+}

@@ -1,0 +1,101 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Defaults for RunOptions.
+const (
+	DefaultTimeout = 60 * time.Second
+	DefaultGrace   = 10 * time.Second
+)
+
+// RunOptions tune a Run. Zero values take the defaults.
+type RunOptions struct {
+	// Timeout bounds each lifecycle operation, readiness wait included.
+	Timeout time.Duration
+	// Grace is how long a graceful stop waits before SIGKILL.
+	Grace time.Duration
+	// HostRoot is the folder under which host folders are created; by
+	// default a fresh temporary folder, removed by Close.
+	HostRoot string
+}
+
+// Run is one run of scenarios against one engine. Its methods are safe for
+// concurrent use; each Scenario belongs to one goroutine.
+type Run struct {
+	ID      string
+	engine  Engine
+	opts    RunOptions
+	owner   string
+	rootErr error
+	mkRoot  sync.Once
+	ownRoot bool // the root is a temporary folder of this run's
+}
+
+// NewRun returns a run with a fresh id.
+func NewRun(engine Engine, opts RunOptions) *Run {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	host, _ := os.Hostname()
+	return &Run{
+		ID:     uuid.NewString(),
+		engine: engine,
+		opts:   opts,
+		owner:  fmt.Sprintf("%s:%d", host, os.Getpid()),
+	}
+}
+
+// labels returns the labels of objects the scenario sid creates ("" for the
+// run's own).
+func (r *Run) labels(sid string) map[string]string {
+	l := map[string]string{LabelRun: r.ID, LabelOwner: r.owner}
+	if sid != "" {
+		l[LabelScenario] = sid
+	}
+	return l
+}
+
+// hostRoot returns the folder under which host folders are created, making
+// it on first use.
+func (r *Run) hostRoot() (string, error) {
+	r.mkRoot.Do(func() {
+		if r.opts.HostRoot != "" {
+			r.rootErr = os.MkdirAll(r.opts.HostRoot, 0o755)
+			return
+		}
+		r.opts.HostRoot, r.rootErr = os.MkdirTemp("", "persistcheck-"+r.ID[:8]+"-")
+		r.ownRoot = r.rootErr == nil
+	})
+	if r.rootErr != nil {
+		return "", Wrap("create the folder for host folders", Infrastructure, r.rootErr)
+	}
+	return r.opts.HostRoot, nil
+}
+
+// Close removes whatever the run's scenarios left on the engine (there is
+// nothing when every scenario was closed) and the run's temporary folder.
+// Objects kept on purpose are kept: pass keep to leave them.
+func (r *Run) Close(ctx context.Context, keep bool) error {
+	var errs []error
+	if !keep {
+		_, err := r.engine.RemoveLabelled(ctx, map[string]string{LabelRun: r.ID})
+		errs = append(errs, err)
+	}
+	r.mkRoot.Do(func() {}) // no root may be made from now on
+	if r.ownRoot && !keep {
+		errs = append(errs, os.RemoveAll(r.opts.HostRoot))
+	}
+	return Wrap("clean up run "+r.ID, Infrastructure, errors.Join(errs...))
+}

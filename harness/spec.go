@@ -1,0 +1,132 @@
+package harness
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// MountKind is a kind of storage a container can have besides its own layer.
+type MountKind uint8
+
+const (
+	NamedVolume MountKind = iota + 1
+	AnonymousVolume
+	HostFolder
+	Tmpfs
+)
+
+func (k MountKind) String() string {
+	switch k {
+	case NamedVolume:
+		return "volume"
+	case AnonymousVolume:
+		return "anonymous volume"
+	case HostFolder:
+		return "host folder"
+	case Tmpfs:
+		return "tmpfs"
+	}
+	return "mount"
+}
+
+// Mount is a storage a container spec mounts at Target.
+type Mount struct {
+	Kind   MountKind
+	Source string // scenario name of the volume or host folder; empty otherwise
+	Target string // absolute path in the container
+}
+
+func (m Mount) String() string {
+	if m.Source == "" {
+		return fmt.Sprintf("%s at %s", m.Kind, m.Target)
+	}
+	return fmt.Sprintf("%s %q at %s", m.Kind, m.Source, m.Target)
+}
+
+// Readiness says when a started container is ready for the next step. With
+// neither field set, a container is ready once the engine reports it running.
+type Readiness struct {
+	LogLine string   // ready when the log shows a new line containing this
+	Probe   []string // ready when this command exits 0 inside the container
+}
+
+// ContainerSpec is what a scenario declares about a container. Launching it
+// again creates a new container from the same spec.
+type ContainerSpec struct {
+	Image            string // an image on the engine, or
+	BuildDir         string // a Dockerfile folder, relative to the feature file
+	Cmd              []string
+	Env              []string // KEY=VALUE
+	MemoryLimit      int64    // bytes; 0 means none
+	RestartOnFailure bool
+	Mounts           []Mount
+	Ready            Readiness
+}
+
+// mountAt returns the mount that holds path: the one with the longest target
+// that is path or a parent of it.
+func (s ContainerSpec) mountAt(p string) (Mount, string, bool) {
+	var best Mount
+	var rel string
+	found := false
+	for _, m := range s.Mounts {
+		r, ok := within(m.Target, p)
+		if ok && (!found || len(m.Target) > len(best.Target)) {
+			best, rel, found = m, r, true
+		}
+	}
+	return best, rel, found
+}
+
+// within reports whether p is dir or below it, and p relative to dir.
+func within(dir, p string) (string, bool) {
+	if dir == "/" {
+		return strings.TrimPrefix(p, "/"), true
+	}
+	if p == dir {
+		return "", true
+	}
+	if strings.HasPrefix(p, dir+"/") {
+		return p[len(dir)+1:], true
+	}
+	return "", false
+}
+
+// cleanPath checks that p is an absolute path in a container and returns it
+// cleaned. Anything else is Invalid.
+func cleanPath(p string) (string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return "", Errorf(Invalid, "path %q in a container must be absolute, e.g. /data/s1", p)
+	}
+	return path.Clean(p), nil
+}
+
+// addMount adds m, refusing a second mount at the same target.
+func (s *ContainerSpec) addMount(m Mount) error {
+	target, err := cleanPath(m.Target)
+	if err != nil {
+		return err
+	}
+	if target == "/" {
+		return Errorf(Invalid, "cannot mount %s over the root folder", m.Kind)
+	}
+	m.Target = target
+	for _, other := range s.Mounts {
+		if other.Target == target {
+			return Errorf(Invalid, "%s is already mounted at %s; one mount per path", other, target)
+		}
+	}
+	s.Mounts = append(s.Mounts, m)
+	return nil
+}
+
+// clone returns a copy of s that shares no slices with it.
+func (s ContainerSpec) clone() ContainerSpec {
+	c := s
+	c.Cmd = append([]string(nil), s.Cmd...)
+	c.Env = append([]string(nil), s.Env...)
+	c.Mounts = append([]Mount(nil), s.Mounts...)
+	c.Ready.Probe = append([]string(nil), s.Ready.Probe...)
+	return c
+}

@@ -1,0 +1,103 @@
+package harness
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// minMemory is the smallest memory limit the Docker engine accepts.
+const minMemory = 6 << 20
+
+// ParseMemory parses a memory size the way `docker run -m` does: a number of
+// bytes with an optional binary unit b, k, m or g (case-insensitive, an
+// optional trailing b or ib: 64m, 64MB, 64MiB, 1g). Sizes below the engine's
+// minimum of 6 MiB are Invalid.
+func ParseMemory(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
+	shift := 0
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k':
+			shift = 10
+		case 'm':
+			shift = 20
+		case 'g':
+			shift = 30
+		}
+		if shift > 0 {
+			t = t[:len(t)-1]
+		}
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || n <= 0 {
+		return 0, Errorf(Invalid, "bad memory size %q: write a number with a unit, e.g. 64m or 1g", s)
+	}
+	bytes := int64(n * float64(int64(1)<<shift))
+	if bytes < minMemory {
+		return 0, Errorf(Invalid, "memory limit %q is below the engine's minimum of 6m", s)
+	}
+	return bytes, nil
+}
+
+// signals are the Linux signal names, by number.
+var signals = []string{
+	1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+	7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
+	13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD",
+	18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN", 22: "SIGTTOU",
+	23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF",
+	28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS",
+}
+
+// Signal is a Linux signal.
+type Signal struct {
+	Name   string // e.g. SIGTERM
+	Number syscall.Signal
+}
+
+func (s Signal) String() string { return s.Name }
+
+// terminates reports whether the signal's default action ends a process, so
+// that a process without a handler for it exits.
+func (s Signal) terminates() bool {
+	switch s.Name {
+	case "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGWINCH":
+		return false
+	}
+	return true
+}
+
+// SIGKILL is the signal `docker kill` sends by default.
+var SIGKILL = Signal{Name: "SIGKILL", Number: syscall.SIGKILL}
+
+// ParseSignal accepts a Linux signal by name (SIGTERM, TERM, sigterm) or by
+// number (15). Anything else is Invalid.
+func ParseSignal(s string) (Signal, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	if n, err := strconv.Atoi(t); err == nil {
+		if n > 0 && n < len(signals) {
+			return Signal{Name: signals[n], Number: syscall.Signal(n)}, nil
+		}
+	} else {
+		if !strings.HasPrefix(t, "SIG") {
+			t = "SIG" + t
+		}
+		for n, name := range signals {
+			if name != "" && name == t {
+				return Signal{Name: name, Number: syscall.Signal(n)}, nil
+			}
+		}
+	}
+	return Signal{}, Errorf(Invalid, "undefined Linux signal %q: use a name such as SIGTERM, SIGINT or SIGKILL, or a number from 1 to %d", s, len(signals)-1)
+}
+
+// size renders a byte count for messages.
+func size(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
