@@ -48,13 +48,14 @@ func NewRun(engine Engine, opts RunOptions) *Run {
 	if opts.Grace <= 0 {
 		opts.Grace = DefaultGrace
 	}
+	return &Run{ID: uuid.NewString(), engine: engine, opts: opts, owner: Owner()}
+}
+
+// Owner identifies this process on its host, for the label LabelOwner: a
+// sweep can tell the objects of a live run from those of a dead one.
+func Owner() string {
 	host, _ := os.Hostname()
-	return &Run{
-		ID:     uuid.NewString(),
-		engine: engine,
-		opts:   opts,
-		owner:  fmt.Sprintf("%s:%d", host, os.Getpid()),
-	}
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }
 
 // labels returns the labels of objects the scenario sid creates ("" for the

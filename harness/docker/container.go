@@ -1,0 +1,139 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// Create creates the container through testcontainers-go, which checks the
+// image is there first. Nothing is ever pulled: the harness resolves images
+// before it creates containers.
+func (e *Engine) Create(ctx context.Context, spec harness.EngineSpec) (string, error) {
+	req := testcontainers.ContainerRequest{
+		Image:  spec.Image,
+		Name:   spec.Name,
+		Cmd:    spec.Cmd,
+		Labels: spec.Labels,
+		ConfigModifier: func(c *container.Config) {
+			c.Env = spec.Env // in order, as declared
+		},
+		HostConfigModifier: func(hc *container.HostConfig) {
+			hc.Init = &spec.Init
+			hc.Mounts = mounts(spec.Mounts)
+			if spec.MemoryLimit > 0 {
+				hc.Memory, hc.MemorySwap = spec.MemoryLimit, spec.MemoryLimit // no swap: the limit is the limit
+			}
+			if spec.RestartOnFailure {
+				hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyOnFailure}
+			}
+		},
+	}
+	c, err := e.provider.CreateContainer(ctx, req)
+	if err != nil {
+		return "", fail("create container "+spec.Name, err)
+	}
+	return c.GetContainerID(), nil
+}
+
+func mounts(ms []harness.EngineMount) []mount.Mount {
+	out := make([]mount.Mount, 0, len(ms))
+	for _, m := range ms {
+		dm := mount.Mount{Source: m.Source, Target: m.Target}
+		switch m.Kind {
+		case harness.NamedVolume:
+			dm.Type = mount.TypeVolume
+		case harness.AnonymousVolume:
+			dm.Type = mount.TypeVolume
+			dm.VolumeOptions = &mount.VolumeOptions{Labels: m.Labels}
+		case harness.HostFolder:
+			dm.Type = mount.TypeBind
+		case harness.Tmpfs:
+			dm.Type = mount.TypeTmpfs
+		}
+		out = append(out, dm)
+	}
+	return out
+}
+
+func (e *Engine) Start(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
+	return fail("start container", err)
+}
+
+func (e *Engine) Kill(ctx context.Context, id string, sig harness.Signal) error {
+	_, err := e.cli.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: sig.Name})
+	return fail("kill container with "+sig.Name, err)
+}
+
+// seconds rounds grace up to whole seconds, the engine's unit.
+func seconds(grace time.Duration) *int {
+	s := int(math.Ceil(grace.Seconds()))
+	return &s
+}
+
+func (e *Engine) Stop(ctx context.Context, id string, grace time.Duration) error {
+	_, err := e.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: seconds(grace)})
+	return fail("stop container", err)
+}
+
+func (e *Engine) Restart(ctx context.Context, id string, grace time.Duration) error {
+	_, err := e.cli.ContainerRestart(ctx, id, client.ContainerRestartOptions{Timeout: seconds(grace)})
+	return fail("restart container", err)
+}
+
+func (e *Engine) Pause(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerPause(ctx, id, client.ContainerPauseOptions{})
+	return fail("pause container", err)
+}
+
+func (e *Engine) Unpause(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
+	return fail("unpause container", err)
+}
+
+func (e *Engine) Remove(ctx context.Context, id string, volumes bool) error {
+	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: volumes})
+	return fail("remove container", err)
+}
+
+func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error) {
+	res, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return harness.Status{}, fail("inspect container", err)
+	}
+	c := res.Container
+	st := harness.Status{RestartCount: c.RestartCount}
+	if c.State != nil {
+		st.State = string(c.State.Status)
+		st.ExitCode = c.State.ExitCode
+		st.OOMKilled = c.State.OOMKilled
+		st.StartedAt, _ = time.Parse(time.RFC3339Nano, c.State.StartedAt)
+	}
+	return st, nil
+}
+
+func (e *Engine) WaitStopped(ctx context.Context, id string) error {
+	w := e.cli.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case <-w.Result:
+		return nil
+	case err := <-w.Error:
+		return fail("wait for the container to stop", err)
+	case <-ctx.Done():
+		return fail("wait for the container to stop", ctx.Err())
+	}
+}
+
+func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
+	_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: labels})
+	return fail(fmt.Sprintf("create volume %s", name), err)
+}

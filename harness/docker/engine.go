@@ -1,0 +1,107 @@
+// Package docker is the harness's Engine on the Docker Engine API. It is the
+// only package that speaks testcontainers-go or the moby client.
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// Engine talks to one Docker engine. It is safe for concurrent use.
+type Engine struct {
+	provider *testcontainers.DockerProvider
+	cli      client.APIClient
+	arch     string // the engine's GOARCH, for the agent
+	out      io.Writer // build output and testcontainers-go's chatter
+
+	builtinMu sync.Mutex
+	builtin   *harness.Image
+	agentMu   sync.Mutex
+	agent     []byte // the agent binary, for images without it
+	buildsMu  sync.Mutex
+	builds    map[string]*build // Dockerfile folders built by this process
+}
+
+var _ harness.Engine = (*Engine)(nil)
+
+var setup sync.Once
+
+// New connects to the engine that DOCKER_HOST (or testcontainers-go's
+// configuration) names. An engine that does not answer is an Infrastructure
+// error. Build output and testcontainers-go's chatter go to logs when it is
+// not nil.
+//
+// The Ryuk reaper cannot start where no registry is reachable, and is not
+// needed (the harness removes what it creates by label): New disables it
+// for this process unless TESTCONTAINERS_RYUK_DISABLED is set.
+func New(ctx context.Context, logs io.Writer) (*Engine, error) {
+	setup.Do(func() {
+		if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
+			os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		}
+		if logs == nil {
+			tclog.SetDefault(tclog.NewNoopLogger())
+		}
+	})
+	if logs == nil {
+		logs = io.Discard
+	}
+	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(logger{logs}))
+	if err != nil {
+		return nil, unreachable(err)
+	}
+	e := &Engine{provider: p, cli: p.Client(), out: logs, builds: map[string]*build{}}
+	v, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		p.Close()
+		return nil, unreachable(err)
+	}
+	e.arch = v.Arch
+	return e, nil
+}
+
+func unreachable(err error) error {
+	return harness.Wrap("connect to the Docker engine", harness.Infrastructure,
+		fmt.Errorf("%w\n    is dockerd running, and is DOCKER_HOST right? `docker info` should answer", err))
+}
+
+// Close releases the engine's connections.
+func (e *Engine) Close() error { return e.provider.Close() }
+
+// logger adapts an io.Writer to testcontainers-go's logger.
+type logger struct{ w io.Writer }
+
+func (l logger) Printf(format string, args ...any) { fmt.Fprintf(l.w, format+"\n", args...) }
+
+// fail wraps an engine error as Infrastructure with the operation.
+func fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return harness.Wrap(op, harness.Infrastructure, err)
+}
+
+// isGone reports whether err says the object does not exist (any more).
+func isGone(err error) bool {
+	return cerrdefs.IsNotFound(err) || errors.Is(err, cerrdefs.ErrNotFound)
+}
+
+// labelFilter returns a list filter matching every one of labels.
+func labelFilter(labels map[string]string) client.Filters {
+	f := client.Filters{}
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	return f
+}
