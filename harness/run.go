@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -85,18 +86,22 @@ func (r *Run) hostRoot() (string, error) {
 	return r.opts.HostRoot, nil
 }
 
-// Close removes whatever the run's scenarios left on the engine (there is
-// nothing when every scenario was closed) and the run's temporary folder.
-// Objects kept on purpose are kept: pass keep to leave them.
-func (r *Run) Close(ctx context.Context, keep bool) error {
-	var errs []error
-	if !keep {
-		_, err := r.engine.RemoveLabelled(ctx, map[string]string{LabelRun: r.ID})
-		errs = append(errs, err)
-	}
+// Close removes whatever the run's scenarios left on the engine and in the
+// run's temporary folder, and returns what that was: nothing, when every
+// scenario was closed. With keep (some scenario kept its objects for
+// debugging) it removes nothing.
+func (r *Run) Close(ctx context.Context, keep bool) (leaked []string, err error) {
 	r.mkRoot.Do(func() {}) // no root may be made from now on
-	if r.ownRoot && !keep {
-		errs = append(errs, os.RemoveAll(r.opts.HostRoot))
+	if keep {
+		return nil, nil
 	}
-	return Wrap("clean up run "+r.ID, Infrastructure, errors.Join(errs...))
+	leaked, err = r.engine.RemoveLabelled(ctx, map[string]string{LabelRun: r.ID})
+	if r.ownRoot {
+		entries, _ := os.ReadDir(r.opts.HostRoot)
+		for _, e := range entries {
+			leaked = append(leaked, "host folder "+filepath.Join(r.opts.HostRoot, e.Name()))
+		}
+		err = errors.Join(err, os.RemoveAll(r.opts.HostRoot))
+	}
+	return leaked, Wrap("clean up run "+r.ID, Infrastructure, err)
 }

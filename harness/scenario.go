@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -103,106 +104,6 @@ func (s *Scenario) engineName(name string) string {
 	return fmt.Sprintf("pc-%s-%d-%s", s.ID[:8], s.seq, clean)
 }
 
-// DeclareVolume declares a named volume. It is created when a container that
-// mounts it is first launched.
-func (s *Scenario) DeclareVolume(name string) error {
-	if _, ok := s.volumes[name]; ok {
-		return Errorf(Invalid, "volume %q is declared twice", name)
-	}
-	s.volumes[name] = &volume{engineName: s.engineName(name)}
-	return nil
-}
-
-// DeclareHostFolder declares a folder on the engine's host, created under the
-// run's folder when a container that mounts it is first launched.
-func (s *Scenario) DeclareHostFolder(name string) error {
-	if _, ok := s.folders[name]; ok {
-		return Errorf(Invalid, "host folder %q is declared twice", name)
-	}
-	s.folders[name] = &folder{name: s.engineName(name)}
-	return nil
-}
-
-// DeclareContainer declares a container from an image on the engine.
-func (s *Scenario) DeclareContainer(name, image string) error {
-	if strings.TrimSpace(image) == "" {
-		return Errorf(Invalid, "container %q needs an image name", name)
-	}
-	return s.declare(name, ContainerSpec{Image: image})
-}
-
-// DeclareBuiltContainer declares a container from an image built from a
-// Dockerfile folder, relative to the feature file.
-func (s *Scenario) DeclareBuiltContainer(name, dir string) error {
-	if _, _, err := s.src.folder(dir); err != nil {
-		return err
-	}
-	return s.declare(name, ContainerSpec{BuildDir: dir})
-}
-
-func (s *Scenario) declare(name string, spec ContainerSpec) error {
-	if name == "" {
-		return Errorf(Invalid, "a container needs a name")
-	}
-	if _, ok := s.containers[name]; ok {
-		return Errorf(Invalid, "container %q is declared twice", name)
-	}
-	s.containers[name] = &Container{name: name, s: s, spec: spec}
-	return nil
-}
-
-// BuildImage builds the Dockerfile folder dir, relative to the feature file,
-// and tags the result name, for containers and upgrades to use.
-func (s *Scenario) BuildImage(ctx context.Context, name, dir string) error {
-	if strings.TrimSpace(name) == "" {
-		return Errorf(Invalid, "an image needs a name")
-	}
-	sub, where, err := s.src.folder(dir)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
-	defer cancel()
-	_, err = s.run.engine.Build(ctx, sub, name)
-	return Wrap("build "+where, Unknown, err)
-}
-
-// Container returns the declared container name.
-func (s *Scenario) Container(name string) (*Container, error) {
-	c, ok := s.containers[name]
-	if !ok {
-		return nil, Errorf(Invalid, "no container %q in this scenario; declare it first, e.g. Given a container %q from image %q", name, name, BuiltinImage)
-	}
-	return c, nil
-}
-
-// Configure changes the spec of the declared container name. A change
-// applies from the container's next launch.
-func (s *Scenario) Configure(name string, change func(*ContainerSpec) error) error {
-	c, err := s.Container(name)
-	if err != nil {
-		return err
-	}
-	spec := c.spec.clone()
-	if err := change(&spec); err != nil {
-		return err
-	}
-	c.spec = spec
-	return nil
-}
-
-// Mount adds a mount to the declared container name, checking that the
-// volume or host folder it names was declared.
-func (s *Scenario) Mount(name string, m Mount) error {
-	switch _, vol := s.volumes[m.Source]; {
-	case m.Kind == NamedVolume && !vol:
-		return Errorf(Invalid, "no volume %q in this scenario; declare it first: Given a volume %q", m.Source, m.Source)
-	case m.Kind == HostFolder && s.folders[m.Source] == nil:
-		return Errorf(Invalid, "no host folder %q in this scenario; declare it first: Given a host folder %q", m.Source, m.Source)
-	}
-	return s.Configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
-}
-
 // Inject applies f to the container name within the run's timeout.
 func (s *Scenario) Inject(ctx context.Context, name string, f Fault) error {
 	c, err := s.Container(name)
@@ -244,3 +145,6 @@ func (s *Scenario) Close(ctx context.Context, keep bool) (kept []string, err err
 	}
 	return nil, Wrap("clean up scenario "+s.Name, Infrastructure, err)
 }
+
+// Grace is how long a graceful stop of this run waits before SIGKILL.
+func (s *Scenario) Grace() time.Duration { return s.run.opts.Grace }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"time"
@@ -91,4 +92,27 @@ func (sn *sentinel) pathIn(c *Container) string {
 		}
 	}
 	return sn.path
+}
+
+// SentinelState is a sentinel and the state expected of it.
+type SentinelState struct {
+	Name  string
+	State State
+}
+
+// ExpectSentinels checks each sentinel in the container name, and returns
+// nil when every one is in its expected state, or one Finding per sentinel
+// that is not, joined.
+func (s *Scenario) ExpectSentinels(ctx context.Context, name string, want ...SentinelState) error {
+	var errs []error
+	for _, w := range want {
+		v, err := s.CheckSentinel(ctx, w.Name, name)
+		if err != nil {
+			return err
+		}
+		if err := v.Expect(w.State); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -22,7 +22,7 @@ import (
 type Engine struct {
 	provider *testcontainers.DockerProvider
 	cli      client.APIClient
-	arch     string // the engine's GOARCH, for the agent
+	arch     string    // the engine's GOARCH, for the agent
 	out      io.Writer // build output and testcontainers-go's chatter
 
 	builtinMu sync.Mutex

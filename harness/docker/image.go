@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -93,7 +95,7 @@ func (e *Engine) buildBuiltin(ctx context.Context, tag string) (harness.Image, e
 	e.agentMu.Lock()
 	e.agent = bin
 	e.agentMu.Unlock()
-	tarball, err := pack(fixtures.App(), map[string][]byte{"persistcheck-agent": bin})
+	tarball, _, err := pack(fixtures.App(), map[string][]byte{"persistcheck-agent": bin})
 	if err != nil {
 		return harness.Image{}, fail("pack the build context of "+harness.BuiltinImage, err)
 	}
@@ -118,12 +120,10 @@ func (e *Engine) Build(ctx context.Context, dir fs.FS, name string) (harness.Ima
 	if err != nil {
 		return harness.Image{}, harness.Errorf(harness.Invalid, "no Dockerfile in the folder: %v", err)
 	}
-	tarball, err := pack(dir, nil)
+	tarball, digest, err := pack(dir, nil)
 	if err != nil {
 		return harness.Image{}, fail("pack the build context", err)
 	}
-	sum := sha256.Sum256(tarball)
-	digest := hex.EncodeToString(sum[:])
 	tag := "persistcheck/build:" + digest[:12]
 
 	e.buildsMu.Lock()
@@ -184,11 +184,31 @@ func (e *Engine) build(ctx context.Context, tarball []byte, tags ...string) erro
 }
 
 // pack writes the files of dir, and extra files at its root, as a tar stream
-// in a fixed order, so that the same folder always packs the same bytes.
-func pack(dir fs.FS, extra map[string][]byte) ([]byte, error) {
+// in a fixed order, and a digest of their names, modes and contents (not
+// their times).
+//
+// Every file gets a modification time: the engine's naive layer differ
+// (fuse-overlayfs and vfs use it) takes a file with the same size and time as
+// the one below it for unchanged, and drops it from the layer. Embedded files
+// have no time, so they get one derived from their content: two versions of
+// a file differ in time whenever they differ at all.
+func pack(dir fs.FS, extra map[string][]byte) (tarball []byte, digest string, err error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	err := fs.WalkDir(dir, ".", func(p string, d fs.DirEntry, err error) error {
+	h := sha256.New()
+	add := func(hdr *tar.Header, data []byte) error {
+		if hdr.ModTime.IsZero() {
+			hdr.ModTime = contentTime(hdr.Name, data)
+		}
+		fmt.Fprintf(h, "%s %o %d\n", hdr.Name, hdr.Mode, len(data))
+		h.Write(data)
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	err = fs.WalkDir(dir, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == "." {
 			return err
 		}
@@ -196,11 +216,11 @@ func pack(dir fs.FS, extra map[string][]byte) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		hdr := &tar.Header{Name: p, Mode: int64(info.Mode().Perm())}
+		hdr := &tar.Header{Name: p, Mode: int64(info.Mode().Perm()), ModTime: info.ModTime()}
 		switch {
 		case d.IsDir():
 			hdr.Typeflag, hdr.Name = tar.TypeDir, p+"/"
-			return tw.WriteHeader(hdr)
+			return add(hdr, nil)
 		case !info.Mode().IsRegular():
 			return nil // sockets, links: not part of a build context here
 		}
@@ -209,17 +229,10 @@ func pack(dir fs.FS, extra map[string][]byte) ([]byte, error) {
 			return err
 		}
 		hdr.Typeflag, hdr.Size = tar.TypeReg, int64(len(data))
-		if hdr.Mode == 0 {
-			hdr.Mode = 0o644 // embedded files have no mode
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
+		return add(hdr, data)
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	names := make([]string, 0, len(extra))
 	for n := range extra {
@@ -227,17 +240,22 @@ func pack(dir fs.FS, extra map[string][]byte) ([]byte, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(extra[n]))}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(extra[n]); err != nil {
-			return nil, err
+		hdr := &tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(extra[n]))}
+		if err := add(hdr, extra[n]); err != nil {
+			return nil, "", err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// contentTime returns a time between 2001 and 2137 that only the same name
+// and content map to.
+func contentTime(name string, data []byte) time.Time {
+	sum := sha256.Sum256(append([]byte(name+"\x00"), data...))
+	return time.Unix(1e9+int64(binary.BigEndian.Uint32(sum[:4])), 0)
 }
 
 func lastLines(s string, n int) string {

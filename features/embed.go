@@ -1,0 +1,12 @@
+// Package features holds the built-in feature files: the persistence matrix
+// of DESIGN.md section 1, storage shared between containers, images built
+// from folders, commands and readiness. They are embedded in the persistcheck
+// binary with the fixtures they build.
+package features
+
+import "embed"
+
+// FS holds the feature files and their fixtures, at its root.
+//
+//go:embed *.feature fixtures
+var FS embed.FS

@@ -1,0 +1,56 @@
+package features_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"github.com/persistcheck/persistcheck/features"
+	"github.com/persistcheck/persistcheck/steps"
+)
+
+var opts = godog.Options{
+	Format:      "progress",
+	Strict:      true,
+	Concurrency: 4,
+	Output:      os.Stdout,
+}
+
+func init() {
+	godog.BindFlags("godog.", flag.CommandLine, &opts)
+}
+
+// TestFeatures runs the built-in features, as embedded in the binary, on the
+// local engine. Select with -godog.tags or -godog.paths (path.feature:LINE),
+// not -run: -run reports the other scenarios as undefined.
+func TestFeatures(t *testing.T) {
+	lib := steps.New(steps.Options{FS: features.FS})
+	o := opts
+	o.TestingT = t
+	o.FS = features.FS
+	if len(o.Paths) == 0 {
+		o.Paths = []string{"."}
+	}
+	status := godog.TestSuite{
+		Name:                "persistcheck",
+		ScenarioInitializer: lib.InitializeScenario,
+		Options:             &o,
+	}.Run()
+	leaked, err := lib.Close(context.Background())
+	if err != nil {
+		t.Errorf("clean up: %v", err)
+	}
+	if len(leaked) > 0 {
+		t.Errorf("scenarios left objects behind: %v", leaked)
+	}
+	passed, failed := lib.Outcome()
+	switch {
+	case status != 0:
+		t.Errorf("godog exited %d; failures by kind: %v", status, failed)
+	case passed == 0:
+		t.Error("no scenario ran: check -godog.tags and -godog.paths")
+	}
+}

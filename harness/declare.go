@@ -1,0 +1,159 @@
+package harness
+
+import (
+	"context"
+	"strings"
+)
+
+// DeclareVolume declares a named volume. It is created when a container that
+// mounts it is first launched.
+func (s *Scenario) DeclareVolume(name string) error {
+	if _, ok := s.volumes[name]; ok {
+		return Errorf(Invalid, "volume %q is declared twice", name)
+	}
+	s.volumes[name] = &volume{engineName: s.engineName(name)}
+	return nil
+}
+
+// DeclareHostFolder declares a folder on the engine's host, created under the
+// run's folder when a container that mounts it is first launched.
+func (s *Scenario) DeclareHostFolder(name string) error {
+	if _, ok := s.folders[name]; ok {
+		return Errorf(Invalid, "host folder %q is declared twice", name)
+	}
+	s.folders[name] = &folder{name: s.engineName(name)}
+	return nil
+}
+
+// DeclareContainer declares a container from an image on the engine.
+func (s *Scenario) DeclareContainer(name, image string) error {
+	if strings.TrimSpace(image) == "" {
+		return Errorf(Invalid, "container %q needs an image name", name)
+	}
+	return s.declare(name, ContainerSpec{Image: image})
+}
+
+// DeclareBuiltContainer declares a container from an image built from a
+// Dockerfile folder, relative to the feature file.
+func (s *Scenario) DeclareBuiltContainer(name, dir string) error {
+	if _, _, err := s.src.folder(dir); err != nil {
+		return err
+	}
+	return s.declare(name, ContainerSpec{BuildDir: dir})
+}
+
+func (s *Scenario) declare(name string, spec ContainerSpec) error {
+	if name == "" {
+		return Errorf(Invalid, "a container needs a name")
+	}
+	if _, ok := s.containers[name]; ok {
+		return Errorf(Invalid, "container %q is declared twice", name)
+	}
+	s.containers[name] = &Container{name: name, s: s, spec: spec}
+	return nil
+}
+
+// BuildImage builds the Dockerfile folder dir, relative to the feature file,
+// and tags the result name, for containers and upgrades to use.
+func (s *Scenario) BuildImage(ctx context.Context, name, dir string) error {
+	if strings.TrimSpace(name) == "" {
+		return Errorf(Invalid, "an image needs a name")
+	}
+	sub, where, err := s.src.folder(dir)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
+	defer cancel()
+	_, err = s.run.engine.Build(ctx, sub, name)
+	return Wrap("build "+where, Unknown, err)
+}
+
+// Container returns the declared container name.
+func (s *Scenario) Container(name string) (*Container, error) {
+	c, ok := s.containers[name]
+	if !ok {
+		return nil, Errorf(Invalid, "no container %q in this scenario; declare it first, e.g. Given a container %q from image %q", name, name, BuiltinImage)
+	}
+	return c, nil
+}
+
+// Configure changes the spec of the declared container name. A change
+// applies from the container's next launch.
+func (s *Scenario) Configure(name string, change func(*ContainerSpec) error) error {
+	c, err := s.Container(name)
+	if err != nil {
+		return err
+	}
+	spec := c.spec.clone()
+	if err := change(&spec); err != nil {
+		return err
+	}
+	c.spec = spec
+	return nil
+}
+
+// Mount adds a mount to the declared container name, checking that the
+// volume or host folder it names was declared.
+func (s *Scenario) Mount(name string, m Mount) error {
+	switch _, vol := s.volumes[m.Source]; {
+	case m.Kind == NamedVolume && !vol:
+		return Errorf(Invalid, "no volume %q in this scenario; declare it first: Given a volume %q", m.Source, m.Source)
+	case m.Kind == HostFolder && s.folders[m.Source] == nil:
+		return Errorf(Invalid, "no host folder %q in this scenario; declare it first: Given a host folder %q", m.Source, m.Source)
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
+}
+
+// SetCommand sets the command of the container name, split like a shell
+// would split line.
+func (s *Scenario) SetCommand(name, line string) error {
+	argv, err := SplitCommand(line)
+	if err != nil {
+		return err
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.Cmd = argv; return nil })
+}
+
+// AddEnv adds an environment variable, given as NAME=VALUE, to the
+// container name.
+func (s *Scenario) AddEnv(name, kv string) error {
+	if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+		return Errorf(Invalid, "environment %q is not NAME=VALUE", kv)
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.Env = append(spec.Env, kv); return nil })
+}
+
+// SetMemoryLimit limits the memory of the container name, swap included;
+// see ParseMemory for the format.
+func (s *Scenario) SetMemoryLimit(name, limit string) error {
+	bytes, err := ParseMemory(limit)
+	if err != nil {
+		return err
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.MemoryLimit = bytes; return nil })
+}
+
+// RestartOnFailure gives the container name the restart policy on-failure.
+func (s *Scenario) RestartOnFailure(name string) error {
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.RestartOnFailure = true; return nil })
+}
+
+// ReadyOnLog makes the container name ready, after each start, once a new
+// line of its log contains text.
+func (s *Scenario) ReadyOnLog(name, text string) error {
+	if text == "" {
+		return Errorf(Invalid, "the log text to wait for is empty")
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{LogLine: text}; return nil })
+}
+
+// ReadyOnCommand makes the container name ready, after each start, once the
+// command line exits 0 inside it.
+func (s *Scenario) ReadyOnCommand(name, line string) error {
+	argv, err := SplitCommand(line)
+	if err != nil {
+		return err
+	}
+	return s.Configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{Probe: argv}; return nil })
+}

@@ -1,0 +1,53 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// setup declares storage and containers. Nothing starts until a lifecycle
+// step; a change to a container applies from its next launch.
+func (w *world) setup() []definition {
+	const g = "Setup"
+	mount := func(kind harness.MountKind) func(context.Context, string, string, string) error {
+		return func(_ context.Context, name, source, target string) error {
+			return w.sc.Mount(name, harness.Mount{Kind: kind, Source: source, Target: target})
+		}
+	}
+	unnamed := func(kind harness.MountKind) func(context.Context, string, string) error {
+		return func(ctx context.Context, name, target string) error { return mount(kind)(ctx, name, "", target) }
+	}
+	return []definition{
+		{g, `a volume %q`, `Given a volume "data"`,
+			w.with1(func(_ context.Context, name string) error { return w.sc.DeclareVolume(name) })},
+		{g, `a host folder %q`, `Given a host folder "shared"`,
+			w.with1(func(_ context.Context, name string) error { return w.sc.DeclareHostFolder(name) })},
+		{g, `a container %q from image %q`, `Given a container "app" from image "persistcheck/app"`,
+			w.with2(func(_ context.Context, name, image string) error { return w.sc.DeclareContainer(name, image) })},
+		{g, `a container %q built from %q`, `Given a container "app" built from "fixtures/myapp"`,
+			w.with2(func(_ context.Context, name, dir string) error { return w.sc.DeclareBuiltContainer(name, dir) })},
+		{g, `an image %q built from %q`, `Given an image "myapp:2.0" built from "fixtures/myapp-v2"`,
+			w.with2(func(ctx context.Context, image, dir string) error { return w.sc.BuildImage(ctx, image, dir) })},
+		{g, `%q runs %q`, `And "app" runs "server --port 8080"`,
+			w.with2(func(_ context.Context, name, line string) error { return w.sc.SetCommand(name, line) })},
+		{g, `%q mounts volume %q at %q`, `And "app" mounts volume "data" at "/data"`,
+			w.with3(mount(harness.NamedVolume))},
+		{g, `%q mounts an anonymous volume at %q`, `And "app" mounts an anonymous volume at "/cache"`,
+			w.with2(unnamed(harness.AnonymousVolume))},
+		{g, `%q mounts host folder %q at %q`, `And "app" mounts host folder "shared" at "/shared"`,
+			w.with3(mount(harness.HostFolder))},
+		{g, `%q mounts a tmpfs at %q`, `And "app" mounts a tmpfs at "/scratch"`,
+			w.with2(unnamed(harness.Tmpfs))},
+		{g, `%q has environment %q`, `And "app" has environment "MODE=strict"`,
+			w.with2(func(_ context.Context, name, kv string) error { return w.sc.AddEnv(name, kv) })},
+		{g, `%q has a memory limit of %q`, `And "app" has a memory limit of "64m"`,
+			w.with2(func(_ context.Context, name, limit string) error { return w.sc.SetMemoryLimit(name, limit) })},
+		{g, `%q restarts on failure`, `And "app" restarts on failure`,
+			w.with1(func(_ context.Context, name string) error { return w.sc.RestartOnFailure(name) })},
+		{g, `%q is ready when its log shows %q`, `And "app" is ready when its log shows "ready to accept connections"`,
+			w.with2(func(_ context.Context, name, text string) error { return w.sc.ReadyOnLog(name, text) })},
+		{g, `%q is ready when %q succeeds`, `And "app" is ready when "redis-cli ping" succeeds`,
+			w.with2(func(_ context.Context, name, line string) error { return w.sc.ReadyOnCommand(name, line) })},
+	}
+}

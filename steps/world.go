@@ -1,0 +1,151 @@
+package steps
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// world is one scenario's state: the harness scenario and how to expand
+// variables. Step handlers are its methods.
+type world struct {
+	sc     *harness.Scenario
+	lookup func(string) (string, bool)
+}
+
+// q is a quoted argument: anything but a double quote, which may appear
+// escaped as \".
+const q = `"((?:[^"\\]|\\.)*)"`
+
+// definition is one phrase of the vocabulary.
+type definition struct {
+	group   string // Setup, Lifecycle and faults, Sentinels, Commands
+	pattern string // regular expression, anchored; %q stands for a quoted argument
+	example string // the phrase as a scenario writes it
+	handler any
+}
+
+// definitions returns the vocabulary bound to w, in the order of the docs.
+func (w *world) definitions() []definition {
+	defs := append(w.setup(), w.lifecycle()...)
+	defs = append(defs, w.sentinelSteps()...)
+	defs = append(defs, w.commands()...)
+	for i := range defs {
+		defs[i].pattern = "^" + strings.ReplaceAll(defs[i].pattern, "%q", q) + "$"
+	}
+	return defs
+}
+
+// Phrase is a step of the vocabulary, for documentation.
+type Phrase struct {
+	Group   string
+	Pattern string // the regular expression godog matches
+	Example string
+}
+
+// Vocabulary returns the registered steps, generated from the definitions
+// that InitializeScenario registers.
+func Vocabulary() []Phrase {
+	var out []Phrase
+	for _, d := range (&world{}).definitions() {
+		out = append(out, Phrase{Group: d.group, Pattern: d.pattern, Example: d.example})
+	}
+	return out
+}
+
+// Match returns the examples of the phrases that text matches: one for a
+// defined step, none for an undefined one.
+func Match(text string) []string {
+	var out []string
+	for _, p := range Vocabulary() {
+		if regexp.MustCompile(p.Pattern).MatchString(text) {
+			out = append(out, p.Example)
+		}
+	}
+	return out
+}
+
+// arg unescapes a quoted argument and expands its ${VAR}s.
+func (w *world) arg(s string) (string, error) {
+	s = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(s)
+	return harness.Expand(s, w.lookup)
+}
+
+// args expands each of ss in place.
+func (w *world) args(ss ...*string) error {
+	for _, s := range ss {
+		v, err := w.arg(*s)
+		if err != nil {
+			return err
+		}
+		*s = v
+	}
+	return nil
+}
+
+// The handler adapters expand every argument before the step sees it.
+
+func (w *world) with1(f func(context.Context, string) error) func(context.Context, string) error {
+	return func(ctx context.Context, a string) error {
+		if err := w.args(&a); err != nil {
+			return err
+		}
+		return f(ctx, a)
+	}
+}
+
+func (w *world) with2(f func(context.Context, string, string) error) func(context.Context, string, string) error {
+	return func(ctx context.Context, a, b string) error {
+		if err := w.args(&a, &b); err != nil {
+			return err
+		}
+		return f(ctx, a, b)
+	}
+}
+
+func (w *world) with3(f func(context.Context, string, string, string) error) func(context.Context, string, string, string) error {
+	return func(ctx context.Context, a, b, c string) error {
+		if err := w.args(&a, &b, &c); err != nil {
+			return err
+		}
+		return f(ctx, a, b, c)
+	}
+}
+
+// table returns the rows of t as maps from column name to expanded cell,
+// checking that the header has exactly the columns named.
+func (w *world) table(t *godog.Table, columns ...string) ([]map[string]string, error) {
+	if t == nil || len(t.Rows) == 0 {
+		return nil, harness.Errorf(harness.Invalid, "the step needs a table with the columns %s", strings.Join(columns, " | "))
+	}
+	header := t.Rows[0].Cells
+	index := map[string]int{}
+	for i, c := range header {
+		index[strings.ToLower(strings.TrimSpace(c.Value))] = i
+	}
+	for _, col := range columns {
+		if _, ok := index[col]; !ok || len(header) != len(columns) {
+			return nil, harness.Errorf(harness.Invalid, "the table's header must be | %s |", strings.Join(columns, " | "))
+		}
+	}
+	var rows []map[string]string
+	for _, r := range t.Rows[1:] {
+		row := map[string]string{}
+		for _, col := range columns {
+			v, err := w.arg(strings.TrimSpace(r.Cells[index[col]].Value))
+			if err != nil {
+				return nil, err
+			}
+			row[col] = v
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, harness.Errorf(harness.Invalid, "the table has a header and no rows")
+	}
+	return rows, nil
+}
