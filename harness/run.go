@@ -12,6 +12,13 @@ import (
 	"github.com/google/uuid"
 )
 
+// A run's temporary folder is named after hostRootPrefix and holds
+// ownerFile, which says what Owner made it, for sweeps.
+const (
+	hostRootPrefix = "persistcheck-"
+	ownerFile      = ".owner"
+)
+
 // Defaults for RunOptions.
 const (
 	DefaultTimeout = 60 * time.Second
@@ -77,8 +84,11 @@ func (r *Run) hostRoot() (string, error) {
 			r.rootErr = os.MkdirAll(r.opts.HostRoot, 0o755)
 			return
 		}
-		r.opts.HostRoot, r.rootErr = os.MkdirTemp("", "persistcheck-"+r.ID[:8]+"-")
-		r.ownRoot = r.rootErr == nil
+		r.opts.HostRoot, r.rootErr = os.MkdirTemp("", hostRootPrefix+r.ID[:8]+"-")
+		if r.rootErr == nil {
+			r.ownRoot = true
+			r.rootErr = os.WriteFile(filepath.Join(r.opts.HostRoot, ownerFile), []byte(r.owner), 0o644)
+		}
 	})
 	if r.rootErr != nil {
 		return "", Wrap("create the folder for host folders", Infrastructure, r.rootErr)
@@ -99,9 +109,35 @@ func (r *Run) Close(ctx context.Context, keep bool) (leaked []string, err error)
 	if r.ownRoot {
 		entries, _ := os.ReadDir(r.opts.HostRoot)
 		for _, e := range entries {
+			if e.Name() == ownerFile {
+				continue
+			}
 			leaked = append(leaked, "host folder "+filepath.Join(r.opts.HostRoot, e.Name()))
 		}
 		err = errors.Join(err, os.RemoveAll(r.opts.HostRoot))
 	}
 	return leaked, Wrap("clean up run "+r.ID, Infrastructure, err)
+}
+
+// SweepHostFolders removes the temporary folders of runs whose owner, as
+// named in the folder, is not alive by the given test, and returns them.
+func SweepHostFolders(alive func(owner string) bool) ([]string, error) {
+	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), hostRootPrefix+"*"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, d := range dirs {
+		owner, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil || alive(string(owner)) {
+			continue // not a run's folder, or a live one
+		}
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, "host folder "+d)
+	}
+	return removed, errors.Join(errs...)
 }

@@ -6,38 +6,57 @@ import (
 	"strings"
 
 	"github.com/moby/moby/client"
+
+	"github.com/persistcheck/persistcheck/harness"
 )
 
 // RemoveLabelled removes every container carrying all of labels, with its
 // anonymous volumes, then every such volume. Objects that vanish meanwhile
 // are not errors.
 func (e *Engine) RemoveLabelled(ctx context.Context, labels map[string]string) ([]string, error) {
+	return e.removeWhere(ctx, labelFilter(labels), func(map[string]string) bool { return true })
+}
+
+// Sweep removes the containers, then the volumes, that any persistcheck run
+// created and whose owner (the label harness.LabelOwner) is not alive by
+// the given test. It returns what it removed.
+func (e *Engine) Sweep(ctx context.Context, alive func(owner string) bool) ([]string, error) {
+	return e.removeWhere(ctx, client.Filters{}.Add("label", harness.LabelRun), func(labels map[string]string) bool {
+		return !alive(labels[harness.LabelOwner])
+	})
+}
+
+// removeWhere removes the containers, then the volumes, that filters list
+// and remove accepts by their labels, and returns what it removed.
+func (e *Engine) removeWhere(ctx context.Context, filters client.Filters, remove func(labels map[string]string) bool) ([]string, error) {
 	var removed []string
 	var errs []error
-	cs, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilter(labels)})
+	done := func(what string, err error) {
+		switch {
+		case err == nil:
+			removed = append(removed, what)
+		case !isGone(err):
+			errs = append(errs, fail("remove "+what, err))
+		}
+	}
+	cs, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filters})
 	if err != nil {
 		return nil, fail("list containers", err)
 	}
 	for _, c := range cs.Items {
-		_, err := e.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-		switch {
-		case err == nil:
-			removed = append(removed, "container "+name(c.Names, c.ID))
-		case !isGone(err):
-			errs = append(errs, fail("remove container "+name(c.Names, c.ID), err))
+		if remove(c.Labels) {
+			_, err := e.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+			done("container "+name(c.Names, c.ID), err)
 		}
 	}
-	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: labelFilter(labels)})
+	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: filters})
 	if err != nil {
 		return removed, errors.Join(append(errs, fail("list volumes", err))...)
 	}
 	for _, v := range vs.Items {
-		_, err := e.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
-		switch {
-		case err == nil:
-			removed = append(removed, "volume "+v.Name)
-		case !isGone(err):
-			errs = append(errs, fail("remove volume "+v.Name, err))
+		if remove(v.Labels) {
+			_, err := e.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
+			done("volume "+v.Name, err)
 		}
 	}
 	return removed, errors.Join(errs...)

@@ -1,0 +1,72 @@
+// Command persistcheck runs persistence scenarios against real containers.
+//
+//	persistcheck run [flags] [PATH...]   run feature files (the built-in ones by default)
+//	persistcheck steps                   list the step vocabulary
+//	persistcheck sweep [--all]           remove what killed runs left behind
+//	persistcheck version                 print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitPassed      = 0   // every scenario passed
+	exitFailed      = 1   // a scenario failed: data lost, an assertion did not hold
+	exitInvalid     = 2   // invalid input: undefined step, bad flag, malformed feature
+	exitInfra       = 3   // infrastructure: engine unreachable, image missing, timeout
+	exitInterrupted = 130 // stopped by SIGINT or SIGTERM, after cleaning up
+)
+
+const usage = `persistcheck proves what containers keep and lose through kills, stops,
+restarts, pauses, removal, recreation, upgrades and crashes.
+
+usage:
+  persistcheck run [flags] [PATH...]   run feature files or folders; the built-in features when none
+  persistcheck steps [-v]              list the step vocabulary (-v: with the patterns)
+  persistcheck sweep [--all]           remove containers, volumes and folders of runs that died
+  persistcheck version                 print the version
+
+exit codes: 0 passed, 1 a scenario failed, 2 invalid input, 3 infrastructure, 130 interrupted
+run 'persistcheck run -h' for the flags of run.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs the command line args and returns the exit code. ctx ends when
+// the run is to stop early.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitInvalid
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return runCmd(ctx, rest, stdout, stderr)
+	case "steps":
+		return stepsCmd(rest, stdout, stderr)
+	case "sweep":
+		return sweepCmd(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitPassed
+	default:
+		fmt.Fprintf(stderr, "persistcheck: unknown command %q\n\n%s", cmd, usage)
+		return exitInvalid
+	}
+}

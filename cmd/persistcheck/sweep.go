@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/persistcheck/persistcheck/harness"
+	"github.com/persistcheck/persistcheck/harness/docker"
+)
+
+// sweepCmd removes what runs that died (killed, crashed) left behind: their
+// containers, volumes and host folders. A run is alive while its process
+// is; objects made on another host are left alone unless --all is given.
+func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	all := fset.Bool("all", false, "remove the objects of every run, live ones and other hosts' included")
+	if _, err := parse(fset, args, stderr); err != nil {
+		if err == flag.ErrHelp {
+			return exitPassed
+		}
+		return exitInvalid
+	}
+	alive := func(owner string) bool { return !*all && ownerAlive(owner) }
+	engine, err := docker.New(ctx, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "persistcheck sweep: %v\n", err)
+		return exitInfra
+	}
+	defer engine.Close()
+	removed, err := engine.Sweep(ctx, alive)
+	folders, ferr := harness.SweepHostFolders(alive)
+	removed = append(removed, folders...)
+	for _, r := range removed {
+		fmt.Fprintln(stdout, "removed", r)
+	}
+	if len(removed) == 0 {
+		fmt.Fprintln(stdout, "nothing to sweep")
+	}
+	if err := errors.Join(err, ferr); err != nil {
+		fmt.Fprintf(stderr, "persistcheck sweep: %v\n", err)
+		return exitInfra
+	}
+	return exitPassed
+}
+
+// ownerAlive reports whether the process named by an owner label
+// ("host:pid") may still run: it does on this host, or it is on another
+// host, where this one cannot tell.
+func ownerAlive(owner string) bool {
+	host, pid, ok := strings.Cut(owner, ":")
+	n, err := strconv.Atoi(pid)
+	if !ok || err != nil {
+		return false // not made by a run we know how to ask about
+	}
+	if me, _ := os.Hostname(); host != me {
+		return true
+	}
+	err = syscall.Kill(n, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
