@@ -35,7 +35,9 @@ func (w *world) commands() []definition {
 				return last(func(r *harness.CommandResult) error { return r.ExpectOutputContains(part) })(ctx)
 			})},
 		{g, `the file %q in %q contains %q`, `Then the file "/data/app.conf" in "app" contains "mode=strict"`,
-			w.with3(func(ctx context.Context, path, name, text string) error { return w.sc.FileContains(ctx, name, path, text) })},
+			w.with3(func(ctx context.Context, path, name, text string) error {
+				return w.sc.FileContains(ctx, name, path, text)
+			})},
 		{g, `the file %q in %q does not exist`, `Then the file "/tmp/x" in "app" does not exist`,
 			w.with2(func(ctx context.Context, path, name string) error { return w.sc.FileAbsent(ctx, name, path) })},
 	}
