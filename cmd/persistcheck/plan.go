@@ -124,18 +124,17 @@ func unique(ss []string) []string {
 // quoted matches a quoted argument, escaped quotes included.
 var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
-// suggest returns the vocabulary phrase closest to text, word by word with
-// every quoted argument alike, as a hint; or nothing when none is close.
+// suggest returns the vocabulary phrase closest to text, letter by letter
+// with every quoted argument alike, as a hint; or where to look when none
+// is close.
 func suggest(text string) string {
-	words := func(s string) []string {
-		return strings.Fields(quoted.ReplaceAllString(s, `"…"`))
-	}
-	have := words(text)
-	best, bestDist := "", len(have)/2+2
+	norm := func(s string) []rune { return []rune(quoted.ReplaceAllString(s, `"…"`)) }
+	have := norm(text)
+	best, bestDist := "", len(have)/3+1
 	for _, ph := range steps.Vocabulary() {
 		example := strings.SplitN(ph.Example, "\n", 2)[0]
-		want := words(example)[1:] // without the keyword
-		if d := distance(have, want); d < bestDist {
+		_, phrase, _ := strings.Cut(example, " ") // without the keyword
+		if d := distance(have, norm(phrase)); d < bestDist {
 			best, bestDist = example, d
 		}
 	}
@@ -145,8 +144,8 @@ func suggest(text string) string {
 	return fmt.Sprintf("; did you mean: %s", best)
 }
 
-// distance is the Levenshtein distance between two lists of words.
-func distance(a, b []string) int {
+// distance is the Levenshtein distance between a and b.
+func distance(a, b []rune) int {
 	prev := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j

@@ -29,9 +29,9 @@ before any container starts.
 flags:
 `
 
-// formats are godog's formatters that a run accepts, each optionally with
+// formatNames are godog's formatters that a run accepts, each optionally with
 // :FILE to write to a file instead of standard output.
-var formats = []string{"pretty", "progress", "junit", "cucumber", "events"}
+var formatNames = []string{"pretty", "progress", "junit", "cucumber", "events"}
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -155,8 +155,8 @@ func exitCode(ctx context.Context, status int, lib *steps.Library, cleanup error
 func checkFormats(formats list) error {
 	for _, f := range formats {
 		name, file, hasFile := strings.Cut(f, ":")
-		if !slices.Contains(formats, name) {
-			return fmt.Errorf("unknown format %q: use %s", name, strings.Join(formats, ", "))
+		if !slices.Contains(formatNames, name) {
+			return fmt.Errorf("unknown format %q: use %s", name, strings.Join(formatNames, ", "))
 		}
 		if hasFile {
 			if file == "" {

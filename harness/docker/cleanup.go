@@ -62,6 +62,27 @@ func (e *Engine) removeWhere(ctx context.Context, filters client.Filters, remove
 	return removed, errors.Join(errs...)
 }
 
+// Labelled returns the names of the containers and volumes that carry all
+// of labels.
+func (e *Engine) Labelled(ctx context.Context, labels map[string]string) ([]string, error) {
+	var out []string
+	cs, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilter(labels)})
+	if err != nil {
+		return nil, fail("list containers", err)
+	}
+	for _, c := range cs.Items {
+		out = append(out, "container "+name(c.Names, c.ID))
+	}
+	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: labelFilter(labels)})
+	if err != nil {
+		return nil, fail("list volumes", err)
+	}
+	for _, v := range vs.Items {
+		out = append(out, "volume "+v.Name)
+	}
+	return out, nil
+}
+
 func name(names []string, id string) string {
 	if len(names) > 0 {
 		return strings.TrimPrefix(names[0], "/")

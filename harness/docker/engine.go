@@ -57,6 +57,9 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	if logs == nil {
 		logs = io.Discard
 	}
+	if err := pingDockerHost(ctx); err != nil {
+		return nil, unreachable(err)
+	}
 	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(logger{logs}))
 	if err != nil {
 		return nil, unreachable(err)
@@ -69,6 +72,25 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	}
 	e.arch = v.Arch
 	return e, nil
+}
+
+// pingDockerHost checks that the engine DOCKER_HOST names, if it names one,
+// answers. testcontainers-go would quietly fall back to the local socket,
+// and a run meant for one engine would test another.
+func pingDockerHost(ctx context.Context) error {
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		return nil
+	}
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		return fmt.Errorf("DOCKER_HOST=%s: %w", host, err)
+	}
+	defer cli.Close()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Errorf("DOCKER_HOST=%s does not answer, and persistcheck does not fall back to another engine: %w", host, err)
+	}
+	return nil
 }
 
 func unreachable(err error) error {

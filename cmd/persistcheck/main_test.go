@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/persistcheck/persistcheck/harness"
+	"github.com/persistcheck/persistcheck/harness/docker"
+	"github.com/persistcheck/persistcheck/steps"
+)
+
+// TestMain lets a test run the command in a process of its own, for what
+// can only be set per process (DOCKER_HOST, signals).
+func TestMain(m *testing.M) {
+	if os.Getenv("PERSISTCHECK_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// feature writes a feature file into a fresh folder and returns its path.
+func feature(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "test.feature")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// run runs Main and returns its exit code, stdout and stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := Main(ctx, args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// leftovers returns what this process left labelled on the engine.
+func leftovers(t *testing.T) []string {
+	t.Helper()
+	e, err := docker.New(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	left, err := e.Labelled(context.Background(), map[string]string{harness.LabelOwner: harness.Owner()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return left
+}
+
+const passing = `Feature: passing
+  Scenario: a volume keeps a sentinel across a recreate
+    Given a volume "data"
+    And a container "app" from image "persistcheck/app"
+    And "app" mounts volume "data" at "/data"
+    When the container "app" is started
+    And I write a sentinel "s" to "/data/s" in "app"
+    And I recreate the container "app"
+    Then the sentinel "s" is intact in "app"
+`
+
+func TestInvalidInputExitsTwoBeforeAnyContainer(t *testing.T) {
+	good := feature(t, passing)
+	undefined := feature(t, strings.Replace(passing, "I recreate the container", "I recreat the container", 1))
+	malformed := feature(t, "Feature: x\n  Scenario: y\n    Given a volume \"data\"\n    this line is no step\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"run", "--format", "html", good}, `unknown format "html"`},
+		{[]string{"run", "--format", "junit:/no/such/folder/r.xml", good}, "no folder /no/such/folder"},
+		{[]string{"run", "--shard", "5/4", good}, "I must be from 1 to N"},
+		{[]string{"run", "--shard", "half", good}, "write I/N"},
+		{[]string{"run", "--concurrency", "0", good}, "must be positive"},
+		{[]string{"run", "--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"run", "/no/such/features"}, "not available"},
+		{[]string{"run", undefined}, `did you mean: When I recreate the container "app"`},
+		{[]string{"run", malformed}, "Parser errors"},
+		{[]string{"run", "--tags", "@nothing-has-this", good}, "no scenario"},
+	} {
+		code, _, stderr := run(t, tc.args...)
+		if code != exitInvalid || !strings.Contains(stderr, tc.want) {
+			t.Errorf("persistcheck %q: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	if left := leftovers(t); len(left) > 0 {
+		t.Errorf("invalid input left %v", left)
+	}
+}
+
+func TestExitCodesByKindOfFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name, feature string
+		want          int
+		output        string
+	}{
+		{"passing", passing, exitPassed, "1 passed"},
+		{"data lost", strings.Replace(passing, `"data" at "/data"`, `"data" at "/elsewhere"`, 1), exitFailed,
+			`sentinel "s" in "app" is gone, expected intact`},
+		{"image missing", strings.Replace(passing, "persistcheck/app", "persistcheck/not-built:anywhere", 1), exitInfra,
+			"never pulls"},
+		{"variable unset", strings.Replace(passing, "persistcheck/app", "${PERSISTCHECK_UNSET_FOR_TEST}", 1), exitInvalid,
+			"PERSISTCHECK_UNSET_FOR_TEST is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "run", "--format", "pretty", feature(t, tc.feature))
+			if code != tc.want || !strings.Contains(stdout, tc.output) {
+				t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s\nwant the output to contain %q", code, tc.want, stdout, stderr, tc.output)
+			}
+		})
+	}
+	if left := leftovers(t); len(left) > 0 {
+		t.Errorf("runs left %v", left)
+	}
+}
+
+func TestReportsAreWritten(t *testing.T) {
+	dir := t.TempDir()
+	junit, cucumber := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	code, _, stderr := run(t, "run", feature(t, passing), "--format", "progress,junit:"+junit+",cucumber:"+cucumber)
+	if code != exitPassed {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for file, want := range map[string]string{junit: `<testcase name="a volume keeps a sentinel across a recreate"`, cucumber: `"status": "passed"`} {
+		data, err := os.ReadFile(file)
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %v, want it to contain %s:\n%s", file, err, want, data)
+		}
+	}
+}
+
+func TestUnreachableEngineExitsThree(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "run", feature(t, passing))
+	cmd.Env = append(os.Environ(), "PERSISTCHECK_TEST_MAIN=1", "DOCKER_HOST=unix:///nonexistent/docker.sock")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitInfra || !strings.Contains(stderr.String(), "dockerd") {
+		t.Errorf("exit %d (%v), stderr:\n%s\nwant exit 3 and advice about dockerd", code, err, stderr.String())
+	}
+}
+
+func TestInterruptedRunCleansUp(t *testing.T) {
+	hang := feature(t, `Feature: hang
+  Scenario: never ready
+    Given a volume "data"
+    And a container "app" from image "persistcheck/app"
+    And "app" mounts volume "data" at "/data"
+    And "app" is ready when its log shows "a line the agent never prints"
+    When the container "app" is started
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		var out bytes.Buffer
+		done <- Main(ctx, []string{"run", hang}, &out, &out)
+	}()
+	// Interrupt once the container exists.
+	deadline := time.Now().Add(time.Minute)
+	for len(leftovers(t)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	if left := leftovers(t); len(left) > 0 {
+		t.Errorf("the interrupted run left %v", left)
+	}
+}
+
+// Scenarios against images that are not persistcheck's, one without a shell
+// and one with: the harness copies its agent in, and the verdicts are the
+// same as for the built-in image.
+func TestForeignImages(t *testing.T) {
+	shell, noShell := buildForeign(t)
+	claims := feature(t, `Feature: foreign images
+  Scenario Outline: what a <image> keeps
+    Given a volume "data"
+    And a container "app" from image "<image>"
+    And "app" mounts volume "data" at "/data"
+    And "app" mounts a tmpfs at "/scratch"
+    When the container "app" is started
+    And I write sentinels in "app":
+      | sentinel | path         |
+      | volume   | /data/s      |
+      | layer    | /srv/s       |
+      | tmpfs    | /scratch/s   |
+    And I kill the container "app"
+    Then in "app" the sentinels are:
+      | sentinel | state  |
+      | volume   | intact |
+      | layer    | intact |
+      | tmpfs    | gone   |
+    When I start the container "app"
+    And I recreate the container "app"
+    Then in "app" the sentinels are:
+      | sentinel | state  |
+      | volume   | intact |
+      | layer    | gone   |
+      | tmpfs    | gone   |
+
+    Examples:
+      | image   |
+      | `+shell+`   |
+      | `+noShell+` |
+`)
+	code, stdout, stderr := run(t, "run", "--format", "pretty", claims)
+	if code != exitPassed {
+		t.Errorf("true claims: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	lies := feature(t, strings.NewReplacer("| layer    | gone   |", "| layer    | intact |").Replace(readFile(t, claims)))
+	code, stdout, _ = run(t, "run", "--format", "pretty", lies)
+	if code != exitFailed || !strings.Contains(stdout, "2 scenarios (2 failed)") || !strings.Contains(stdout, `sentinel "layer" in "app" is gone, expected intact`) {
+		t.Errorf("false claims: exit %d, want 1 with the layer gone in both images:\n%s", code, stdout)
+	}
+	if left := leftovers(t); len(left) > 0 {
+		t.Errorf("runs left %v", left)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestStepsListsTheVocabulary(t *testing.T) {
+	code, stdout, _ := run(t, "steps")
+	if code != exitPassed {
+		t.Fatalf("exit %d", code)
+	}
+	for _, p := range steps.Vocabulary() {
+		if !strings.Contains(stdout, strings.SplitN(p.Example, "\n", 2)[0]) {
+			t.Errorf("steps does not show %q", p.Example)
+		}
+	}
+}
