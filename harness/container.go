@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -161,6 +162,7 @@ func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Ima
 		mounts = append(mounts, em)
 	}
 	for _, target := range img.Volumes {
+		target = path.Clean(target) // an image may say VOLUME /data/
 		if !slices.ContainsFunc(spec.Mounts, func(m Mount) bool { return m.Target == target }) {
 			mounts = append(mounts, EngineMount{Kind: AnonymousVolume, Target: target, Labels: labels})
 		}

@@ -78,9 +78,9 @@ func (s *Scenario) Container(name string) (*Container, error) {
 	return c, nil
 }
 
-// Configure changes the spec of the declared container name. A change
+// configure changes the spec of the declared container name. A change
 // applies from the container's next launch.
-func (s *Scenario) Configure(name string, change func(*ContainerSpec) error) error {
+func (s *Scenario) configure(name string, change func(*ContainerSpec) error) error {
 	c, err := s.Container(name)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func (s *Scenario) Mount(name string, m Mount) error {
 	case m.Kind == HostFolder && s.folders[m.Source] == nil:
 		return Errorf(Invalid, "no host folder %q in this scenario; declare it first: Given a host folder %q", m.Source, m.Source)
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
+	return s.configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
 }
 
 // SetCommand sets the command of the container name, split like a shell
@@ -112,7 +112,7 @@ func (s *Scenario) SetCommand(name, line string) error {
 	if err != nil {
 		return err
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.Cmd = argv; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Cmd = argv; return nil })
 }
 
 // AddEnv adds an environment variable, given as NAME=VALUE, to the
@@ -121,7 +121,7 @@ func (s *Scenario) AddEnv(name, kv string) error {
 	if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
 		return Errorf(Invalid, "environment %q is not NAME=VALUE", kv)
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.Env = append(spec.Env, kv); return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Env = append(spec.Env, kv); return nil })
 }
 
 // SetMemoryLimit limits the memory of the container name, swap included;
@@ -131,12 +131,12 @@ func (s *Scenario) SetMemoryLimit(name, limit string) error {
 	if err != nil {
 		return err
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.MemoryLimit = bytes; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.MemoryLimit = bytes; return nil })
 }
 
 // RestartOnFailure gives the container name the restart policy on-failure.
 func (s *Scenario) RestartOnFailure(name string) error {
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.RestartOnFailure = true; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.RestartOnFailure = true; return nil })
 }
 
 // ReadyOnLog makes the container name ready, after each start, once a new
@@ -145,7 +145,7 @@ func (s *Scenario) ReadyOnLog(name, text string) error {
 	if text == "" {
 		return Errorf(Invalid, "the log text to wait for is empty")
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{LogLine: text}; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{LogLine: text}; return nil })
 }
 
 // ReadyOnCommand makes the container name ready, after each start, once the
@@ -155,5 +155,5 @@ func (s *Scenario) ReadyOnCommand(name, line string) error {
 	if err != nil {
 		return err
 	}
-	return s.Configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{Probe: argv}; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{Probe: argv}; return nil })
 }

@@ -44,10 +44,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	switch {
-	case e.Op == "":
-		return e.Err.Error()
+	case e.Err == nil && e.Op == "":
+		return e.Kind.String()
 	case e.Err == nil:
 		return e.Op
+	case e.Op == "":
+		return e.Err.Error()
 	}
 	return e.Op + ": " + e.Err.Error()
 }

@@ -2,13 +2,18 @@ package harness
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-// minMemory is the smallest memory limit the Docker engine accepts.
-const minMemory = 6 << 20
+// Memory limits the Docker engine accepts, and a size that parses.
+var (
+	minMemory  = int64(6 << 20)
+	maxMemory  = int64(1 << 50) // a petabyte: past any machine
+	memorySize = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([kmg]?)$`)
+)
 
 // ParseMemory parses a memory size the way `docker run -m` does: a number of
 // bytes with an optional binary unit b, k, m or g (case-insensitive, an
@@ -17,29 +22,19 @@ const minMemory = 6 << 20
 func ParseMemory(s string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
-	shift := 0
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'k':
-			shift = 10
-		case 'm':
-			shift = 20
-		case 'g':
-			shift = 30
-		}
-		if shift > 0 {
-			t = t[:len(t)-1]
-		}
-	}
-	n, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || n <= 0 {
+	m := memorySize.FindStringSubmatch(t)
+	if m == nil {
 		return 0, Errorf(Invalid, "bad memory size %q: write a number with a unit, e.g. 64m or 1g", s)
 	}
-	bytes := int64(n * float64(int64(1)<<shift))
-	if bytes < minMemory {
+	n, _ := strconv.ParseFloat(m[1], 64)
+	n *= map[string]float64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m[2]]
+	switch {
+	case n > float64(maxMemory):
+		return 0, Errorf(Invalid, "memory limit %q is larger than any machine", s)
+	case n < float64(minMemory):
 		return 0, Errorf(Invalid, "memory limit %q is below the engine's minimum of 6m", s)
 	}
-	return bytes, nil
+	return int64(n), nil
 }
 
 // signals are the Linux signal names, by number.
