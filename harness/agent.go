@@ -25,10 +25,10 @@ type agentFound struct {
 	Data   []byte `json:"data"`
 }
 
-// agent runs the agent in the running instance with args and decodes its one
-// line of JSON into answer. The agent is copied in first where the image
-// does not have it.
-func (c *Container) agentDo(ctx context.Context, answer any, args ...string) error {
+// agentDo runs the agent in the running instance with args and decodes its
+// lines of JSON, one per file, into answers, which must be a pointer to a
+// slice of n. The agent is copied in first where the image lacks it.
+func (c *Container) agentDo(ctx context.Context, answers any, n int, args ...string) error {
 	if !c.agent {
 		if err := c.engine().InstallAgent(ctx, c.id); err != nil {
 			return Wrap(fmt.Sprintf("copy the agent into %q", c.name), Infrastructure, err)
@@ -43,60 +43,92 @@ func (c *Container) agentDo(ctx context.Context, answer any, args ...string) err
 		// The agent ran, inside the container, and its storage refused.
 		return Errorf(Finding, "%s", strings.TrimSpace(strings.TrimPrefix(string(res.Stderr), "persistcheck-agent: ")))
 	}
-	if err := json.Unmarshal(bytes.TrimSpace(res.Stdout), answer); err != nil {
+	lines := bytes.Split(bytes.TrimSpace(res.Stdout), []byte("\n"))
+	if len(lines) != n {
+		return Errorf(Infrastructure, "the agent in %q gave %d answers for %d files: %q", c.name, len(lines), n, res.Stdout)
+	}
+	if err := json.Unmarshal(append(append([]byte("["), bytes.Join(lines, []byte(","))...), ']'), answers); err != nil {
 		return Errorf(Infrastructure, "the agent in %q answered %q: %v", c.name, res.Stdout, err)
 	}
 	return nil
 }
 
-// write writes content to path from inside the running container, fsyncing
-// the file and its folders, and checks that the agent wrote what was meant.
-func (c *Container) write(ctx context.Context, path string, content []byte) error {
+// fileContent is a file to write.
+type fileContent struct {
+	path    string
+	content []byte
+}
+
+// write writes files from inside the running container, in one run of the
+// agent, fsyncing each file and its folders, and checks that the agent wrote
+// what was meant.
+func (c *Container) write(ctx context.Context, files ...fileContent) error {
 	if _, err := c.require(ctx, "write to", "running"); err != nil {
 		return err
 	}
-	var w agentWritten
-	if err := c.agentDo(ctx, &w, "write", path, string(content)); err != nil {
+	args := []string{"write"}
+	for _, f := range files {
+		args = append(args, f.path, string(f.content))
+	}
+	var written []agentWritten
+	if err := c.agentDo(ctx, &written, len(files), args...); err != nil {
 		return err
 	}
-	if want := checksum(content); w.SHA256 != want || w.Size != len(content) {
-		return Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, len(content), want)
+	for i, w := range written {
+		f := files[i]
+		if want := checksum(f.content); w.SHA256 != want || w.Size != len(f.content) {
+			return Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s to %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, f.path, len(f.content), want)
+		}
 	}
 	return nil
 }
 
-// read returns what is at path in the container. A running container is read
-// from inside, by the agent; a stopped or paused one through the engine's
-// archive API. The second result says how, where it matters to a verdict.
-func (c *Container) read(ctx context.Context, path string) (File, string, error) {
+// reading is what a read found at a path, and how it was read when that
+// matters to a verdict.
+type reading struct {
+	File
+	how string
+}
+
+// read returns what is at each of paths in the container. A running
+// container is read from inside, by the agent, in one run; a stopped or
+// paused one through the engine's archive API.
+func (c *Container) read(ctx context.Context, paths ...string) ([]reading, error) {
 	st, err := c.status(ctx)
 	if err != nil {
-		return File{}, "", err
+		return nil, err
 	}
-	m, _, mounted := c.launched.mountAt(path)
-	inTmpfs := mounted && m.Kind == Tmpfs
-	switch {
-	case st.State == "running":
-		var f agentFound
-		if err := c.agentDo(ctx, &f, "read", path); err != nil {
-			return File{}, "", err
+	out := make([]reading, len(paths))
+	if st.State == "running" {
+		var found []agentFound
+		if err := c.agentDo(ctx, &found, len(paths), append([]string{"read"}, paths...)...); err != nil {
+			return nil, err
 		}
-		if f.Kind == "file" && checksum(f.Data) != f.SHA256 {
-			return File{}, "", Errorf(Infrastructure, "the agent's answer for %s in %q lost bytes on the way (sha256 mismatch)", path, c.name)
+		for i, f := range found {
+			if f.Kind == "file" && checksum(f.Data) != f.SHA256 {
+				return nil, Errorf(Infrastructure, "the agent's answer for %s in %q lost bytes on the way (sha256 mismatch)", paths[i], c.name)
+			}
+			out[i].File = File{Exists: f.Exists, Kind: f.Kind, Data: f.Data}
 		}
-		return File{Exists: f.Exists, Kind: f.Kind, Data: f.Data}, "", nil
-	case inTmpfs && st.State == "paused":
-		return File{}, "", Errorf(Invalid, "cannot read %s in %q while it is paused: the engine does not see into a tmpfs from outside, and nothing runs inside a paused container; unpause it first", path, c.name)
-	case inTmpfs:
-		// Nothing is lost by not looking: a tmpfs holds nothing while its
-		// container is stopped.
-		return File{}, fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st)), nil
+		return out, nil
 	}
-	f, err := c.engine().ReadFile(ctx, c.id, path)
-	if err != nil {
-		return File{}, "", Wrap(fmt.Sprintf("read %s in %q", path, c.name), Infrastructure, err)
+	for i, p := range paths {
+		m, _, mounted := c.launched.mountAt(p)
+		switch {
+		case mounted && m.Kind == Tmpfs && st.State == "paused":
+			return nil, Errorf(Invalid, "cannot read %s in %q while it is paused: the engine does not see into a tmpfs from outside, and nothing runs inside a paused container; unpause it first", p, c.name)
+		case mounted && m.Kind == Tmpfs:
+			// Nothing is lost by not looking: a tmpfs holds nothing while
+			// its container is stopped.
+			out[i].how = fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st))
+		default:
+			if out[i].File, err = c.engine().ReadFile(ctx, c.id, p); err != nil {
+				return nil, Wrap(fmt.Sprintf("read %s in %q", p, c.name), Infrastructure, err)
+			}
+			out[i].how = fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st))
+		}
 	}
-	return f, fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st)), nil
+	return out, nil
 }
 
 func checksum(b []byte) string {

@@ -33,11 +33,11 @@ func TestReadAgentAnswers(t *testing.T) {
 			id := launchRunning(t, s, map[string][]Mount{"app": nil})["app"]
 			fake.answers["read "+fileKey(id, "/data/s1")] = tt.answer
 			c, _ := s.Container("app")
-			got, how, err := c.read(t.Context(), "/data/s1")
+			got, err := c.read(t.Context(), "/data/s1")
 			if tt.wantErr == "" {
 				must(t, err)
-				if !reflect.DeepEqual(got, tt.want) || how != "" {
-					t.Errorf("read = %+v, %q; want %+v", got, how, tt.want)
+				if len(got) != 1 || !reflect.DeepEqual(got[0].File, tt.want) || got[0].how != "" {
+					t.Errorf("read = %+v; want %+v", got, tt.want)
 				}
 				return
 			}
@@ -81,5 +81,33 @@ func TestWriteAgentAnswerChecked(t *testing.T) {
 				t.Errorf("a sentinel whose write failed was recorded")
 			}
 		})
+	}
+}
+
+// One run of the agent reads, or writes, many files: its answers come one
+// line per file, in order, and a short answer is the engine's fault.
+func TestAgentBatches(t *testing.T) {
+	fake, _, s := newScenario(t)
+	launchRunning(t, s, map[string][]Mount{"app": nil})
+	must(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"a", "/a"}, SentinelAt{"b", "/b"}, SentinelAt{"c", "/c"}))
+	if n := fake.count("Exec"); n != 1 {
+		t.Errorf("three sentinels took %d runs of the agent, want 1", n)
+	}
+	verdicts, err := s.CheckSentinels(t.Context(), "app", "c", "a", "b")
+	must(t, err)
+	for i, name := range []string{"c", "a", "b"} {
+		if verdicts[i].Sentinel != name || verdicts[i].State != Intact {
+			t.Errorf("verdict %d = %+v, want %s intact", i, verdicts[i], name)
+		}
+	}
+	if n := fake.count("Exec"); n != 2 {
+		t.Errorf("checking three sentinels took %d more runs of the agent, want 1", n-1)
+	}
+	c, _ := s.Container("app")
+	var answers []agentFound
+	fake.answers["read "+fileKey(c.id, "/x")] = ExecResult{Stdout: []byte(`{"exists":false}` + "\n")}
+	err = c.agentDo(t.Context(), &answers, 2, "read", "/x", "/y")
+	if KindOf(err) != Infrastructure || !strings.Contains(err.Error(), "1 answers for 2 files") {
+		t.Errorf("a short answer: %v, want an infrastructure error counting answers", err)
 	}
 }

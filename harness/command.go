@@ -95,47 +95,50 @@ func (r *CommandResult) finding(format string, args ...any) error {
 // FileContains checks that path in the container name is a file containing
 // text. It reads a stopped container too (see Container.read).
 func (s *Scenario) FileContains(ctx context.Context, name, path, text string) error {
-	f, how, err := s.readFile(ctx, name, path)
+	f, err := s.readFile(ctx, name, path)
 	switch {
 	case err != nil:
 		return err
 	case !f.Exists:
-		return Errorf(Finding, "no file %s in %q, expected one containing %q%s", path, name, text, paren(how))
+		return Errorf(Finding, "no file %s in %q, expected one containing %q%s", path, name, text, paren(f.how))
 	case f.Kind != "file":
 		return Errorf(Finding, "%s in %q is a %s, expected a file containing %q", path, name, f.Kind, text)
 	case !strings.Contains(string(f.Data), text):
-		return Errorf(Finding, "%s in %q holds %s %s, which does not contain %q%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), text, paren(how))
+		return Errorf(Finding, "%s in %q holds %s %s, which does not contain %q%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), text, paren(f.how))
 	}
 	return nil
 }
 
 // FileAbsent checks that nothing is at path in the container name.
 func (s *Scenario) FileAbsent(ctx context.Context, name, path string) error {
-	f, how, err := s.readFile(ctx, name, path)
+	f, err := s.readFile(ctx, name, path)
 	switch {
 	case err != nil:
 		return err
 	case f.Exists && f.Kind == "file":
-		return Errorf(Finding, "%s exists in %q, holding %s %s; expected no such file%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), paren(how))
+		return Errorf(Finding, "%s exists in %q, holding %s %s; expected no such file%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), paren(f.how))
 	case f.Exists:
 		return Errorf(Finding, "%s exists in %q as a %s; expected nothing there", path, name, f.Kind)
 	}
 	return nil
 }
 
-func (s *Scenario) readFile(ctx context.Context, name, path string) (File, string, error) {
+func (s *Scenario) readFile(ctx context.Context, name, path string) (reading, error) {
 	p, err := cleanPath(path)
 	if err != nil {
-		return File{}, "", err
+		return reading{}, err
 	}
 	c, err := s.Container(name)
 	if err != nil {
-		return File{}, "", err
+		return reading{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	f, how, err := c.read(ctx, p)
-	return f, how, Wrap(fmt.Sprintf("read %s in %q", p, name), Unknown, deadline(ctx, err))
+	found, err := c.read(ctx, p)
+	if err != nil {
+		return reading{}, Wrap(fmt.Sprintf("read %s in %q", p, name), Unknown, deadline(ctx, err))
+	}
+	return found[0], nil
 }
 
 func paren(s string) string {

@@ -48,6 +48,9 @@ func (f *fakeEngine) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
+// count returns how many recorded calls start with prefix.
+func (f *fakeEngine) count(prefix string) int { return len(f.called(prefix)) }
+
 // called returns the recorded calls that start with prefix.
 func (f *fakeEngine) called(prefix string) []string {
 	var out []string
@@ -198,16 +201,23 @@ func (f *fakeEngine) Exec(_ context.Context, id string, argv []string) (ExecResu
 	}
 	if len(argv) >= 3 {
 		if res, ok := f.answers[argv[1]+" "+fileKey(id, argv[2])]; ok {
-			return res, nil
+			return res, nil // a canned answer, keyed by the first file
 		}
 	}
-	switch {
-	case len(argv) == 4 && argv[1] == "write":
-		path, content := argv[2], []byte(argv[3])
-		f.files[fileKey(id, path)] = File{Exists: true, Kind: "file", Data: content}
-		return ExecResult{Stdout: fmt.Appendf(nil, `{"path":%q,"size":%d,"sha256":%q}`+"\n", path, len(content), sha256hex(content))}, nil
-	case len(argv) == 3 && argv[1] == "read":
-		return ExecResult{Stdout: agentReadAnswer(f.files[fileKey(id, argv[2])])}, nil
+	var out []byte
+	switch args := argv[2:]; {
+	case argv[1] == "write" && len(args) >= 2 && len(args)%2 == 0:
+		for i := 0; i < len(args); i += 2 {
+			path, content := args[i], []byte(args[i+1])
+			f.files[fileKey(id, path)] = File{Exists: true, Kind: "file", Data: content}
+			out = fmt.Appendf(out, `{"path":%q,"size":%d,"sha256":%q}`+"\n", path, len(content), sha256hex(content))
+		}
+		return ExecResult{Stdout: out}, nil
+	case argv[1] == "read" && len(args) >= 1:
+		for _, path := range args {
+			out = append(out, agentReadAnswer(f.files[fileKey(id, path)])...)
+		}
+		return ExecResult{Stdout: out}, nil
 	}
 	return ExecResult{ExitCode: 2, Stderr: []byte("persistcheck-agent: bad arguments\n")}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,8 +30,8 @@ type SentinelAt struct {
 }
 
 // WriteSentinels writes each sentinel, with fresh unique content, from inside
-// the running container name, and fsyncs it. Writing a name again replaces
-// the earlier sentinel of that name.
+// the running container name, in one run of the agent, and fsyncs it.
+// Writing a name again replaces the earlier sentinel of that name.
 func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...SentinelAt) error {
 	c, err := s.Container(name)
 	if err != nil {
@@ -37,7 +39,9 @@ func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...Sent
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	for _, at := range list {
+	written := make([]*sentinel, len(list))
+	files := make([]fileContent, len(list))
+	for i, at := range list {
 		p, err := cleanPath(at.Path)
 		if err != nil {
 			return err
@@ -50,12 +54,26 @@ func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...Sent
 				at.Name, p, name, time.Now().UTC().Format(time.RFC3339Nano), s.run.ID, s.ID, uuid.NewString()),
 		}
 		sn.mount, sn.rel, _ = c.launched.mountAt(p)
-		if err := c.write(ctx, p, sn.content); err != nil {
-			return Wrap(fmt.Sprintf("write sentinel %q to %s in %q", at.Name, p, name), Unknown, deadline(ctx, err))
-		}
-		s.sentinels[at.Name] = sn
+		written[i], files[i] = sn, fileContent{p, sn.content}
+	}
+	if err := c.write(ctx, files...); err != nil {
+		return Wrap(fmt.Sprintf("write %s in %q", sentinelNames(list), name), Unknown, deadline(ctx, err))
+	}
+	for _, sn := range written {
+		s.sentinels[sn.name] = sn
 	}
 	return nil
+}
+
+func sentinelNames(list []SentinelAt) string {
+	if len(list) == 1 {
+		return fmt.Sprintf("sentinel %q to %s", list[0].Name, list[0].Path)
+	}
+	names := make([]string, len(list))
+	for i, at := range list {
+		names[i] = strconv.Quote(at.Name)
+	}
+	return "sentinels " + strings.Join(names, ", ")
 }
 
 // CheckSentinel reads the sentinel named in the container name and judges
@@ -63,22 +81,39 @@ func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...Sent
 // a named volume or a host folder is looked for where that container mounts
 // the same storage; anything else at the same path.
 func (s *Scenario) CheckSentinel(ctx context.Context, sentinelName, name string) (Verdict, error) {
-	sn, ok := s.sentinels[sentinelName]
-	if !ok {
-		return Verdict{}, Errorf(Invalid, "no sentinel %q was written in this scenario; write it first: When I write a sentinel %q to \"/data/%s\" in %q", sentinelName, sentinelName, sentinelName, name)
-	}
-	c, err := s.Container(name)
+	vs, err := s.CheckSentinels(ctx, name, sentinelName)
 	if err != nil {
 		return Verdict{}, err
 	}
+	return vs[0], nil
+}
+
+// CheckSentinels is CheckSentinel for several sentinels, read in one go.
+func (s *Scenario) CheckSentinels(ctx context.Context, name string, sentinelNames ...string) ([]Verdict, error) {
+	c, err := s.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	sns := make([]*sentinel, len(sentinelNames))
+	paths := make([]string, len(sentinelNames))
+	for i, sentinelName := range sentinelNames {
+		sn, ok := s.sentinels[sentinelName]
+		if !ok {
+			return nil, Errorf(Invalid, "no sentinel %q was written in this scenario; write it first: When I write a sentinel %q to \"/data/%s\" in %q", sentinelName, sentinelName, sentinelName, name)
+		}
+		sns[i], paths[i] = sn, sn.pathIn(c)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	p := sn.pathIn(c)
-	f, how, err := c.read(ctx, p)
+	found, err := c.read(ctx, paths...)
 	if err != nil {
-		return Verdict{}, Wrap(fmt.Sprintf("read sentinel %q at %s in %q", sentinelName, p, name), Unknown, deadline(ctx, err))
+		return nil, Wrap(fmt.Sprintf("read %s in %q", strings.Join(paths, ", "), name), Unknown, deadline(ctx, err))
 	}
-	return judge(sn, name, p, f, how), nil
+	verdicts := make([]Verdict, len(sns))
+	for i, sn := range sns {
+		verdicts[i] = judge(sn, name, paths[i], found[i].File, found[i].how)
+	}
+	return verdicts, nil
 }
 
 // pathIn returns where the sentinel is to be found in c.
@@ -104,13 +139,17 @@ type SentinelState struct {
 // nil when every one is in its expected state, or one Finding per sentinel
 // that is not, joined.
 func (s *Scenario) ExpectSentinels(ctx context.Context, name string, want ...SentinelState) error {
+	names := make([]string, len(want))
+	for i, w := range want {
+		names[i] = w.Name
+	}
+	verdicts, err := s.CheckSentinels(ctx, name, names...)
+	if err != nil {
+		return err
+	}
 	var errs []error
-	for _, w := range want {
-		v, err := s.CheckSentinel(ctx, w.Name, name)
-		if err != nil {
-			return err
-		}
-		if err := v.Expect(w.State); err != nil {
+	for i, v := range verdicts {
+		if err := v.Expect(want[i].State); err != nil {
 			errs = append(errs, err)
 		}
 	}
