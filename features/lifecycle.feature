@@ -91,13 +91,18 @@ Feature: What a container keeps and loses through its lifecycle
       | anonymous    | intact |
       | tmpfs        | gone   |
 
-  Scenario: A pause keeps everything, the tmpfs too
+  Scenario: A pause keeps everything, the tmpfs too, read while frozen and after
     When I pause the container "app"
     Then in "app" the sentinels are:
       | sentinel     | state  |
       | layer        | intact |
+      | image file   | intact |
       | volume       | intact |
+      | seeded       | intact |
+      | anonymous    | intact |
+      | image volume | intact |
       | host folder  | intact |
+      | tmpfs        | intact |
     When I unpause the container "app"
     Then in "app" the sentinels are:
       | sentinel     | state  |
@@ -112,7 +117,13 @@ Feature: What a container keeps and loses through its lifecycle
 
   Scenario: A new container keeps named volumes and host folders, and nothing else
     When I remove the container "app"
-    And I launch the container "app" again
+    Then in "app" the sentinels are:
+      | sentinel     | state |
+      | layer        | gone  |
+      | anonymous    | gone  |
+      | image volume | gone  |
+      | tmpfs        | gone  |
+    When I launch the container "app" again
     Then in "app" the sentinels are:
       | sentinel     | state     |
       | layer        | gone      |

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,19 @@ func (c *Container) agentDo(ctx context.Context, answers any, n int, args ...str
 		c.agent = true
 	}
 	res, err := c.engine().Exec(ctx, c.id, append([]string{AgentPath}, args...))
+	return c.decode(res, err, answers, n)
+}
+
+// agentBeside runs the agent beside the instance, in a short-lived container
+// that shares its processes, as agentDo does inside it. It works while the
+// instance is paused: its files are under /proc/1/root, mounts included.
+func (c *Container) agentBeside(ctx context.Context, answers any, n int, args ...string) error {
+	res, err := c.engine().RunBeside(ctx, c.id, append([]string{AgentPath}, args...), c.s.run.labels(c.s.ID))
+	return c.decode(res, err, answers, n)
+}
+
+// decode checks what a run of the agent did and decodes its answers.
+func (c *Container) decode(res ExecResult, err error, answers any, n int) error {
 	switch {
 	case err != nil:
 		return Wrap("run the agent in "+c.name, Infrastructure, err)
@@ -91,41 +105,80 @@ type reading struct {
 }
 
 // read returns what is at each of paths in the container. A running
-// container is read from inside, by the agent, in one run; a stopped or
-// paused one through the engine's archive API.
+// container is read from inside, by the agent, in one run. A stopped one is
+// read through the engine's archive API, which sees volumes and host folders
+// (a tmpfs holds nothing while its container is stopped). A paused one is
+// read through the archive API too, or, when a path is in a tmpfs, which the
+// archive API cannot see, by the agent beside it. Of a removed container,
+// what went with it is gone; what outlives it is not its to show.
 func (c *Container) read(ctx context.Context, paths ...string) ([]reading, error) {
+	if c.id == "" && c.launches > 0 {
+		return c.readRemoved(paths)
+	}
 	st, err := c.status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]reading, len(paths))
-	if st.State == "running" {
-		var found []agentFound
-		if err := c.agentDo(ctx, &found, len(paths), append([]string{"read"}, paths...)...); err != nil {
-			return nil, err
-		}
-		for i, f := range found {
-			if f.Kind == "file" && checksum(f.Data) != f.SHA256 {
-				return nil, Errorf(Infrastructure, "the agent's answer for %s in %q lost bytes on the way (sha256 mismatch)", paths[i], c.name)
-			}
-			out[i].File = File{Exists: f.Exists, Kind: f.Kind, Data: f.Data}
-		}
-		return out, nil
+	inTmpfs := func(p string) bool {
+		m, _, ok := c.launched.mountAt(p)
+		return ok && m.Kind == Tmpfs
 	}
+	switch {
+	case st.State == "running":
+		return c.readAgent(ctx, c.agentDo, "", paths...)
+	case st.State == "paused" && slices.ContainsFunc(paths, inTmpfs):
+		beside := make([]string, len(paths))
+		for i, p := range paths {
+			beside[i] = "/proc/1/root" + p
+		}
+		out, err := c.readAgent(ctx, c.agentBeside, fmt.Sprintf("read beside %q, as it is paused", c.name), beside...)
+		return out, err
+	}
+	out := make([]reading, len(paths))
+	for i, p := range paths {
+		if st.State != "paused" && inTmpfs(p) {
+			out[i].how = fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st))
+			continue
+		}
+		if out[i].File, err = c.engine().ReadFile(ctx, c.id, p); err != nil {
+			return nil, Wrap(fmt.Sprintf("read %s in %q", p, c.name), Infrastructure, err)
+		}
+		out[i].how = fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st))
+	}
+	return out, nil
+}
+
+// readAgent reads paths with one run of the agent through do.
+func (c *Container) readAgent(ctx context.Context, do func(context.Context, any, int, ...string) error, how string, paths ...string) ([]reading, error) {
+	var found []agentFound
+	if err := do(ctx, &found, len(paths), append([]string{"read"}, paths...)...); err != nil {
+		return nil, err
+	}
+	out := make([]reading, len(paths))
+	for i, f := range found {
+		if f.Kind == "file" && checksum(f.Data) != f.SHA256 {
+			return nil, Errorf(Infrastructure, "the agent's answer for %s in %q lost bytes on the way (sha256 mismatch)", paths[i], c.name)
+		}
+		out[i] = reading{File{Exists: f.Exists, Kind: f.Kind, Data: f.Data}, how}
+	}
+	return out, nil
+}
+
+// readRemoved answers for a removed container: its layer, its tmpfs and its
+// anonymous volumes went with it (an anonymous volume may dangle, but no
+// container of this spec will mount it again). A named volume or host folder
+// outlives it, and is read through a container that mounts it.
+func (c *Container) readRemoved(paths []string) ([]reading, error) {
+	out := make([]reading, len(paths))
 	for i, p := range paths {
 		m, _, mounted := c.launched.mountAt(p)
 		switch {
-		case mounted && m.Kind == Tmpfs && st.State == "paused":
-			return nil, Errorf(Invalid, "cannot read %s in %q while it is paused: the engine does not see into a tmpfs from outside, and nothing runs inside a paused container; unpause it first", p, c.name)
-		case mounted && m.Kind == Tmpfs:
-			// Nothing is lost by not looking: a tmpfs holds nothing while
-			// its container is stopped.
-			out[i].how = fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st))
+		case mounted && (m.Kind == NamedVolume || m.Kind == HostFolder):
+			return nil, Errorf(Invalid, "container %q was removed, and %s outlives it: launch it again (When I launch the container %q again), or read it in another container that mounts it", c.name, m, c.name)
+		case mounted:
+			out[i].how = fmt.Sprintf("container %q was removed, and its %s with it", c.name, m.Kind)
 		default:
-			if out[i].File, err = c.engine().ReadFile(ctx, c.id, p); err != nil {
-				return nil, Wrap(fmt.Sprintf("read %s in %q", p, c.name), Infrastructure, err)
-			}
-			out[i].how = fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st))
+			out[i].how = fmt.Sprintf("container %q was removed, and its layer with it", c.name)
 		}
 	}
 	return out, nil

@@ -6,22 +6,28 @@ import (
 )
 
 // DeclareVolume declares a named volume. It is created when a container that
-// mounts it is first launched.
+// mounts it is first launched. As with `docker volume create`, declaring it
+// again is harmless, and mounting a volume declares it.
 func (s *Scenario) DeclareVolume(name string) error {
-	if _, ok := s.volumes[name]; ok {
-		return Errorf(Invalid, "volume %q is declared twice", name)
+	if strings.TrimSpace(name) == "" {
+		return Errorf(Invalid, "a volume needs a name")
 	}
-	s.volumes[name] = &volume{engineName: s.engineName(name)}
+	if s.volumes[name] == nil {
+		s.volumes[name] = &volume{engineName: s.engineName(name)}
+	}
 	return nil
 }
 
 // DeclareHostFolder declares a folder on the engine's host, created under the
-// run's folder when a container that mounts it is first launched.
+// run's folder when a container that mounts it is first launched. Declaring
+// it again is harmless, and mounting a host folder declares it.
 func (s *Scenario) DeclareHostFolder(name string) error {
-	if _, ok := s.folders[name]; ok {
-		return Errorf(Invalid, "host folder %q is declared twice", name)
+	if strings.TrimSpace(name) == "" {
+		return Errorf(Invalid, "a host folder needs a name")
 	}
-	s.folders[name] = &folder{name: s.engineName(name)}
+	if s.folders[name] == nil {
+		s.folders[name] = &folder{name: s.engineName(name)}
+	}
 	return nil
 }
 
@@ -93,14 +99,22 @@ func (s *Scenario) configure(name string, change func(*ContainerSpec) error) err
 	return nil
 }
 
-// Mount adds a mount to the declared container name, checking that the
-// volume or host folder it names was declared.
+// Mount adds a mount to the declared container name. A named volume or host
+// folder it names is declared if it was not, as `docker run -v name:/path`
+// creates the volume.
 func (s *Scenario) Mount(name string, m Mount) error {
-	switch _, vol := s.volumes[m.Source]; {
-	case m.Kind == NamedVolume && !vol:
-		return Errorf(Invalid, "no volume %q in this scenario; declare it first: Given a volume %q", m.Source, m.Source)
-	case m.Kind == HostFolder && s.folders[m.Source] == nil:
-		return Errorf(Invalid, "no host folder %q in this scenario; declare it first: Given a host folder %q", m.Source, m.Source)
+	if _, err := s.Container(name); err != nil {
+		return err
+	}
+	var err error
+	switch m.Kind {
+	case NamedVolume:
+		err = s.DeclareVolume(m.Source)
+	case HostFolder:
+		err = s.DeclareHostFolder(m.Source)
+	}
+	if err != nil {
+		return err
 	}
 	return s.configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
 }

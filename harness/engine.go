@@ -70,6 +70,11 @@ type Engine interface {
 	ReadFile(ctx context.Context, id, path string) (File, error)
 	// InstallAgent copies the agent into the container at AgentPath.
 	InstallAgent(ctx context.Context, id string) error
+	// RunBeside runs argv in a short-lived container of BuiltinImage that
+	// shares the processes of container id, without a network, and returns
+	// what it did. /proc/1/root there is id's root with all its mounts, even
+	// while id is paused. The helper carries labels and is removed after.
+	RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (ExecResult, error)
 
 	// RemoveLabelled removes every container, then every volume, carrying all
 	// of labels, and returns the names of what it removed.

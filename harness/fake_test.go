@@ -196,12 +196,31 @@ func (f *fakeEngine) Exec(_ context.Context, id string, argv []string) (ExecResu
 	if f.states[id] != "running" {
 		return ExecResult{}, Errorf(Infrastructure, "container %s is not running", id)
 	}
+	return f.agent(id, argv), nil
+}
+
+// RunBeside plays the agent beside a container, paused or not, reading its
+// files through /proc/1/root.
+func (f *fakeEngine) RunBeside(_ context.Context, id string, argv []string, labels map[string]string) (ExecResult, error) {
+	f.record("RunBeside %s %s", id, strings.Join(argv, " "))
+	if err := f.exists(id); err != nil {
+		return ExecResult{}, err
+	}
+	in := make([]string, len(argv))
+	for i, a := range argv {
+		in[i] = strings.TrimPrefix(a, "/proc/1/root")
+	}
+	return f.agent(id, in), nil
+}
+
+// agent answers as the agent in container id would.
+func (f *fakeEngine) agent(id string, argv []string) ExecResult {
 	if len(argv) == 0 || argv[0] != AgentPath {
-		return ExecResult{}, nil
+		return ExecResult{}
 	}
 	if len(argv) >= 3 {
 		if res, ok := f.answers[argv[1]+" "+fileKey(id, argv[2])]; ok {
-			return res, nil // a canned answer, keyed by the first file
+			return res // a canned answer, keyed by the first file
 		}
 	}
 	var out []byte
@@ -212,14 +231,14 @@ func (f *fakeEngine) Exec(_ context.Context, id string, argv []string) (ExecResu
 			f.files[fileKey(id, path)] = File{Exists: true, Kind: "file", Data: content}
 			out = fmt.Appendf(out, `{"path":%q,"size":%d,"sha256":%q}`+"\n", path, len(content), sha256hex(content))
 		}
-		return ExecResult{Stdout: out}, nil
+		return ExecResult{Stdout: out}
 	case argv[1] == "read" && len(args) >= 1:
 		for _, path := range args {
 			out = append(out, agentReadAnswer(f.files[fileKey(id, path)])...)
 		}
-		return ExecResult{Stdout: out}, nil
+		return ExecResult{Stdout: out}
 	}
-	return ExecResult{ExitCode: 2, Stderr: []byte("persistcheck-agent: bad arguments\n")}, nil
+	return ExecResult{ExitCode: 2, Stderr: []byte("persistcheck-agent: bad arguments\n")}
 }
 
 // agentReadAnswer is the agent's one line of JSON for a read that found file.

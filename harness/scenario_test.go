@@ -17,14 +17,6 @@ func TestDeclareTwice(t *testing.T) {
 		first, second func(*Scenario) error
 		mention       string
 	}{
-		{"volume",
-			func(s *Scenario) error { return s.DeclareVolume("data") },
-			func(s *Scenario) error { return s.DeclareVolume("data") },
-			`volume "data" is declared twice`},
-		{"host folder",
-			func(s *Scenario) error { return s.DeclareHostFolder("shared") },
-			func(s *Scenario) error { return s.DeclareHostFolder("shared") },
-			`host folder "shared" is declared twice`},
 		{"container",
 			func(s *Scenario) error { return s.DeclareContainer("app", BuiltinImage) },
 			func(s *Scenario) error { return s.DeclareContainer("app", "redis:7") },
@@ -43,6 +35,22 @@ func TestDeclareTwice(t *testing.T) {
 	}
 }
 
+// Storage declared again is the same storage, as `docker volume create` of
+// an existing volume is harmless.
+func TestDeclareStorageAgain(t *testing.T) {
+	_, _, s := newScenario(t)
+	must(t, s.DeclareVolume("data"))
+	must(t, s.DeclareHostFolder("shared"))
+	vol, folder := s.volumes["data"].engineName, s.folders["shared"].name
+	must(t, s.DeclareVolume("data"))
+	must(t, s.DeclareHostFolder("shared"))
+	if s.volumes["data"].engineName != vol || s.folders["shared"].name != folder {
+		t.Errorf("declaring again made new storage")
+	}
+	wantInvalid(t, s.DeclareVolume(" "), "needs a name")
+	wantInvalid(t, s.DeclareHostFolder(""), "needs a name")
+}
+
 func TestDeclareDistinctNames(t *testing.T) {
 	_, _, s := newScenario(t)
 	must(t, s.DeclareVolume("data"))
@@ -55,45 +63,25 @@ func TestDeclareDistinctNames(t *testing.T) {
 	wantInvalid(t, s.DeclareBuiltContainer("web", "no-such-folder"), "no folder")
 }
 
-func TestMountUndeclared(t *testing.T) {
-	tests := []struct {
-		name    string
-		mount   Mount
-		wantErr []string // nothing: the mount is accepted
-	}{
-		{"undeclared volume", Mount{Kind: NamedVolume, Source: "logs", Target: "/logs"},
-			[]string{`no volume "logs"`, `Given a volume "logs"`}},
-		{"undeclared host folder", Mount{Kind: HostFolder, Source: "backup", Target: "/backup"},
-			[]string{`no host folder "backup"`, `Given a host folder "backup"`}},
-		{"a host folder is not a volume", Mount{Kind: HostFolder, Source: "data", Target: "/backup"},
-			[]string{`Given a host folder "data"`}},
-		{"a volume is not a host folder", Mount{Kind: NamedVolume, Source: "shared", Target: "/x"},
-			[]string{`Given a volume "shared"`}},
-		{"declared volume", Mount{Kind: NamedVolume, Source: "data", Target: "/data"}, nil},
-		{"declared host folder", Mount{Kind: HostFolder, Source: "shared", Target: "/shared"}, nil},
-		{"tmpfs needs no declaration", Mount{Kind: Tmpfs, Target: "/scratch"}, nil},
-		{"anonymous volume needs no declaration", Mount{Kind: AnonymousVolume, Target: "/cache"}, nil},
+// Mounting a volume or host folder declares it, as `docker run -v` creates
+// a named volume.
+func TestMountDeclares(t *testing.T) {
+	_, _, s := newScenario(t)
+	must(t, s.DeclareContainer("app", BuiltinImage))
+	must(t, s.DeclareContainer("other", BuiltinImage))
+	must(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "logs", Target: "/logs"}))
+	must(t, s.Mount("app", Mount{Kind: HostFolder, Source: "logs", Target: "/backup"}))
+	must(t, s.Mount("other", Mount{Kind: NamedVolume, Source: "logs", Target: "/var/log"}))
+	if s.volumes["logs"] == nil || s.folders["logs"] == nil {
+		t.Fatalf("mounts did not declare: volumes %v, folders %v", s.volumes, s.folders)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, s := newScenario(t)
-			must(t, s.DeclareVolume("data"))
-			must(t, s.DeclareHostFolder("shared"))
-			must(t, s.DeclareContainer("app", BuiltinImage))
-			err := s.Mount("app", tt.mount)
-			c, _ := s.Container("app")
-			if tt.wantErr == nil {
-				must(t, err)
-				if want := []Mount{tt.mount}; !reflect.DeepEqual(c.spec.Mounts, want) {
-					t.Errorf("spec mounts = %v, want %v", c.spec.Mounts, want)
-				}
-				return
-			}
-			wantInvalid(t, err, tt.wantErr...)
-			if len(c.spec.Mounts) != 0 {
-				t.Errorf("a refused mount was added: %v", c.spec.Mounts)
-			}
-		})
+	if len(s.volumes) != 1 {
+		t.Errorf("two mounts of one volume declared %d volumes", len(s.volumes))
+	}
+	wantInvalid(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "", Target: "/x"}), "needs a name")
+	wantInvalid(t, s.Mount("ghost", Mount{Kind: NamedVolume, Source: "v", Target: "/x"}), `no container "ghost"`)
+	if s.volumes["v"] != nil {
+		t.Errorf("a mount on an undeclared container declared its volume")
 	}
 }
 
@@ -712,7 +700,7 @@ func TestSentinelReadStoppedContainer(t *testing.T) {
 	}{
 		{"exited, in a tmpfs", "exited", "/scratch/s1", Gone, "", false, "a tmpfs holds nothing"},
 		{"exited, below a tmpfs", "exited", "/scratch/a/b/s1", Gone, "", false, "tmpfs"},
-		{"paused, in a tmpfs", "paused", "/scratch/s1", 0, "unpause it first", false, ""},
+		{"paused, in a tmpfs", "paused", "/scratch/s1", Intact, "", false, "read beside"},
 		{"created, in a tmpfs", "created", "/scratch/s1", Gone, "", false, "tmpfs"},
 		{"exited, in a volume", "exited", "/data/s1", Intact, "", true, "read through the engine"},
 		{"exited, beside a tmpfs with a common prefix", "exited", "/scratchy/s1", Intact, "", true, "read through the engine"},
@@ -742,6 +730,11 @@ func TestSentinelReadStoppedContainer(t *testing.T) {
 			}
 			if tt.state != "running" && len(fake.called("Exec")) != execsBefore {
 				t.Errorf("the agent was run in a %s container", tt.state)
+			}
+			beside := fake.called("RunBeside")
+			if wantBeside := strings.Contains(tt.how, "beside"); wantBeside != (len(beside) == 1) ||
+				wantBeside && !strings.Contains(beside[0], "read /proc/1/root"+tt.path) {
+				t.Errorf("RunBeside calls = %q, want one reading /proc/1/root%s: %v", beside, tt.path, wantBeside)
 			}
 			if tt.wantErr != "" {
 				wantInvalid(t, err, tt.wantErr, tt.path)
@@ -794,5 +787,34 @@ func TestConfigureRefusals(t *testing.T) {
 				t.Errorf("a refused change changed the spec from %+v to %+v", before, c.spec)
 			}
 		})
+	}
+}
+
+// Of a removed container, what went with it is gone, and what outlives it is
+// not its to show.
+func TestSentinelReadRemovedContainer(t *testing.T) {
+	_, _, s := newScenario(t)
+	must(t, s.DeclareVolume("data"))
+	must(t, s.DeclareHostFolder("shared"))
+	launchRunning(t, s, map[string][]Mount{"app": {
+		{Kind: Tmpfs, Target: "/scratch"},
+		{Kind: AnonymousVolume, Target: "/cache"},
+		{Kind: NamedVolume, Source: "data", Target: "/data"},
+		{Kind: HostFolder, Source: "shared", Target: "/shared"},
+	}})
+	must(t, s.WriteSentinels(t.Context(), "app",
+		SentinelAt{"layer", "/var/s"}, SentinelAt{"tmpfs", "/scratch/s"}, SentinelAt{"anon", "/cache/s"},
+		SentinelAt{"volume", "/data/s"}, SentinelAt{"folder", "/shared/s"}))
+	must(t, s.Inject(t.Context(), "app", Remove(false)))
+	for name, how := range map[string]string{"layer": "its layer with it", "tmpfs": "its tmpfs with it", "anon": "its anonymous volume with it"} {
+		v, err := s.CheckSentinel(t.Context(), name, "app")
+		must(t, err)
+		if v.State != Gone || !strings.Contains(v.How, how) {
+			t.Errorf("%s: %v (%s), want gone with %q", name, v.State, v.How, how)
+		}
+	}
+	for _, name := range []string{"volume", "folder"} {
+		_, err := s.CheckSentinel(t.Context(), name, "app")
+		wantInvalid(t, err, "was removed", "outlives it")
 	}
 }

@@ -331,3 +331,33 @@ func TestSweepRemovesOnlyTheDead(t *testing.T) {
 		t.Errorf("after the sweep (removed %v): %d volumes left, want only the live one", removed, len(left.Items))
 	}
 }
+
+func TestRunBesideSeesTheTmpfsOfAPausedContainer(t *testing.T) {
+	labels := testLabels(t)
+	id := launch(t, harness.EngineSpec{
+		Image: builtin(t).Ref, Labels: labels,
+		Mounts: []harness.EngineMount{{Kind: harness.Tmpfs, Target: "/scratch"}},
+	})
+	ctx := ctxFor(t)
+	if res, err := engine.Exec(ctx, id, []string{harness.AgentPath, "write", "/scratch/s", "in memory"}); err != nil || res.ExitCode != 0 {
+		t.Fatalf("write: %+v, %v", res, err)
+	}
+	if err := engine.Pause(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.RunBeside(ctx, id, []string{harness.AgentPath, "read", "/proc/1/root/scratch/s", "/proc/1/root/scratch/none"}, labels)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("RunBeside: %+v, %v", res, err)
+	}
+	out := string(res.Stdout)
+	if !strings.Contains(out, `"data":"aW4gbWVtb3J5"`) || !strings.Contains(out, `"path":"/proc/1/root/scratch/none","exists":false`) {
+		t.Errorf("beside the paused container the agent answered %s", out)
+	}
+	if st, err := engine.Inspect(ctx, id); err != nil || st.State != "paused" {
+		t.Errorf("after the read: %+v, %v; want it still paused", st, err)
+	}
+	left, err := engine.Labelled(ctx, labels)
+	if err != nil || len(left) != 1 {
+		t.Errorf("labelled after the read: %v, %v; want only the container itself", left, err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/persistcheck/persistcheck/harness"
@@ -81,4 +83,52 @@ func runtimeReason(out string) string {
 		out = out[i:]
 	}
 	return strings.TrimSuffix(out, ": unknown")
+}
+
+// RunBeside runs argv in a short-lived container of the built-in image that
+// shares the processes of container id, so that /proc/1/root is id's root,
+// tmpfs mounts included, even while id is frozen by a pause. The helper has
+// no network and no volume (a tmpfs covers the image's VOLUME), carries
+// labels, and is removed before RunBeside returns.
+func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (harness.ExecResult, error) {
+	img, err := e.builtinImage(ctx)
+	if err != nil {
+		return harness.ExecResult{}, err
+	}
+	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{Image: img.Ref, Entrypoint: argv[:1], Cmd: argv[1:], Labels: labels},
+		HostConfig: &container.HostConfig{
+			PidMode:     container.PidMode("container:" + id),
+			NetworkMode: "none",
+			Mounts:      []mount.Mount{{Type: mount.TypeTmpfs, Target: "/anon"}},
+		},
+	})
+	if err != nil {
+		return harness.ExecResult{}, fail("create a container beside "+id, err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	wait := e.cli.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		return harness.ExecResult{}, fail("start a container beside "+id, err)
+	}
+	var res harness.ExecResult
+	select {
+	case r := <-wait.Result:
+		res.ExitCode = int(r.StatusCode)
+	case err := <-wait.Error:
+		return harness.ExecResult{}, fail("wait for the container beside "+id, err)
+	case <-ctx.Done():
+		return harness.ExecResult{}, fail("wait for the container beside "+id, ctx.Err())
+	}
+	rc, err := e.cli.ContainerLogs(ctx, created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return harness.ExecResult{}, fail("read the output beside "+id, err)
+	}
+	defer rc.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, rc); err != nil {
+		return harness.ExecResult{}, fail("read the output beside "+id, err)
+	}
+	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	return res, nil
 }
