@@ -9,8 +9,21 @@ import (
 
 // parse parses args with fs, allowing flags after positional arguments as
 // in `persistcheck run features/ --tags @fast`, and returns the positional
-// ones. Everything after -- is positional.
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+// ones. Everything after -- is positional. When ok is false the command is
+// done, with the exit code code: 0 after -h, 2 after a bad flag (fs has
+// said what was wrong).
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (positional []string, code int, ok bool) {
+	positional, err := parseFlags(fs, args, stderr)
+	switch {
+	case err == flag.ErrHelp:
+		return nil, exitPassed, false
+	case err != nil:
+		return nil, exitInvalid, false
+	}
+	return positional, 0, true
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
 	fs.SetOutput(stderr)
 	var tail []string
 	for i, a := range args {

@@ -251,3 +251,45 @@ func TestStepsListsTheVocabulary(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepLeavesFailedScenariosForDebugging(t *testing.T) {
+	failing := feature(t, strings.Replace(passing, `"data" at "/data"`, `"data" at "/elsewhere"`, 1))
+	code, _, stderr := run(t, "run", "--keep", failing)
+	t.Cleanup(func() {
+		e, err := docker.New(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		e.RemoveLabelled(context.Background(), map[string]string{harness.LabelOwner: harness.Owner()})
+		harness.SweepHostFolders(func(owner string) bool { return owner != harness.Owner() })
+	})
+	if code != exitFailed || !strings.Contains(stderr, "kept for debugging") {
+		t.Errorf("exit %d, stderr:\n%s\nwant 1 and what was kept", code, stderr)
+	}
+	if left := leftovers(t); len(left) < 2 {
+		t.Errorf("kept %v, want the container and its volumes", left)
+	}
+}
+
+func TestSweepRemovesWhatDeadRunsLeft(t *testing.T) {
+	ctx := context.Background()
+	e, err := docker.New(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	host, _ := os.Hostname()
+	dead := map[string]string{harness.LabelRun: "test-sweep", harness.LabelOwner: host + ":999999999"}
+	t.Cleanup(func() { e.RemoveLabelled(ctx, dead) })
+	if err := e.CreateVolume(ctx, "pc-test-sweep-"+strings.ReplaceAll(t.Name(), "/", "-"), dead); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "sweep")
+	if code != exitPassed || !strings.Contains(stdout, "removed volume pc-test-sweep-") {
+		t.Errorf("sweep: exit %d\n%s%s\nwant the dead run's volume removed", code, stdout, stderr)
+	}
+	if left, _ := e.Labelled(ctx, dead); len(left) > 0 {
+		t.Errorf("after the sweep: %v", left)
+	}
+}

@@ -45,12 +45,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	grace := fset.Duration("grace", harness.DefaultGrace, "how long a graceful stop waits before SIGKILL")
 	verbose := fset.Bool("v", false, "show image builds and engine chatter on standard error")
 	fset.Usage = func() { fmt.Fprint(stderr, runUsage); fset.PrintDefaults() }
-	paths, err := parse(fset, args, stderr)
-	if err == flag.ErrHelp {
-		return exitPassed
-	}
-	if err != nil {
-		return exitInvalid
+	paths, code, ok := parse(fset, args, stderr)
+	if !ok {
+		return code
 	}
 	if len(format) == 0 {
 		format = list{"pretty"}

@@ -13,11 +13,8 @@ import (
 func stepsCmd(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("steps", flag.ContinueOnError)
 	patterns := fset.Bool("v", false, "show the regular expression of each step")
-	if _, err := parse(fset, args, stderr); err != nil {
-		if err == flag.ErrHelp {
-			return exitPassed
-		}
-		return exitInvalid
+	if _, code, ok := parse(fset, args, stderr); !ok {
+		return code
 	}
 	group := ""
 	for _, p := range steps.Vocabulary() {

@@ -21,11 +21,8 @@ import (
 func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	all := fset.Bool("all", false, "remove the objects of every run, live ones and other hosts' included")
-	if _, err := parse(fset, args, stderr); err != nil {
-		if err == flag.ErrHelp {
-			return exitPassed
-		}
-		return exitInvalid
+	if _, code, ok := parse(fset, args, stderr); !ok {
+		return code
 	}
 	alive := func(owner string) bool { return !*all && ownerAlive(owner) }
 	engine, err := docker.New(ctx, nil)
