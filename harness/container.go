@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Container is a declared container and its current instance on the engine,
@@ -47,7 +48,11 @@ func (c *Container) launch(ctx context.Context) error {
 		return err
 	}
 	name := c.s.engineName(c.name)
-	id, err := c.engine().Create(ctx, EngineSpec{
+	// A creation cut short by a cancelled context may still complete on the
+	// engine after the scenario's cleanup has looked: let it finish.
+	cctx, cancel := uninterrupted(ctx)
+	defer cancel()
+	id, err := c.engine().Create(cctx, EngineSpec{
 		Name:             name,
 		Image:            img.Ref,
 		Cmd:              spec.Cmd,
@@ -69,6 +74,17 @@ func (c *Container) launch(ctx context.Context) error {
 // start starts the existing instance and waits until it is ready.
 func (c *Container) start(ctx context.Context) error {
 	return c.ready(ctx, func() error { return c.engine().Start(ctx, c.id) })
+}
+
+// createTimeout bounds the creation of one object on the engine.
+const createTimeout = 30 * time.Second
+
+// uninterrupted returns a context for creating an object on the engine: it
+// keeps ctx's values but not its cancellation, so that an interrupted run
+// never leaves an object whose creation the engine finished after cleanup
+// had looked for it.
+func uninterrupted(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 }
 
 // status asks the engine for the instance's state. A container without an
@@ -144,7 +160,10 @@ func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Ima
 		case NamedVolume:
 			v := s.volumes[m.Source]
 			if !v.created {
-				if err := s.run.engine.CreateVolume(ctx, v.engineName, labels); err != nil {
+				cctx, cancel := uninterrupted(ctx)
+				err := s.run.engine.CreateVolume(cctx, v.engineName, labels)
+				cancel()
+				if err != nil {
 					return nil, Wrap(fmt.Sprintf("create volume %q", m.Source), Infrastructure, err)
 				}
 				v.created = true

@@ -162,23 +162,26 @@ func TestInterruptedRunCleansUp(t *testing.T) {
     And "app" is ready when its log shows "a line the agent never prints"
     When the container "app" is started
 `)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() {
-		var out bytes.Buffer
-		done <- Main(ctx, []string{"run", hang}, &out, &out)
-	}()
-	// Interrupt once the container exists.
-	deadline := time.Now().Add(time.Minute)
-	for len(leftovers(t)) < 2 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	cancel()
-	if code := <-done; code != exitInterrupted {
-		t.Errorf("exit %d, want %d", code, exitInterrupted)
-	}
-	if left := leftovers(t); len(left) > 0 {
-		t.Errorf("the interrupted run left %v", left)
+	// Interrupt as the volume appears, as the container is being created,
+	// and once it waits to be ready.
+	for _, seen := range []int{1, 2, 3} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int)
+		go func() {
+			var out bytes.Buffer
+			done <- Main(ctx, []string{"run", hang}, &out, &out)
+		}()
+		deadline := time.Now().Add(time.Minute)
+		for len(leftovers(t)) < seen && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		if code := <-done; code != exitInterrupted {
+			t.Errorf("interrupted after %d objects: exit %d, want %d", seen, code, exitInterrupted)
+		}
+		if left := leftovers(t); len(left) > 0 {
+			t.Errorf("interrupted after %d objects: left %v", seen, left)
+		}
 	}
 }
 

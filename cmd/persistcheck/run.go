@@ -91,6 +91,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	engine, err := docker.New(ctx, logs)
 	if err != nil {
 		fmt.Fprintf(stderr, "persistcheck run: %v\n", err)
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
 		return exitInfra
 	}
 	lib := steps.New(steps.Options{

@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/persistcheck/persistcheck/harness"
@@ -22,14 +21,12 @@ func (e *Engine) agentBinary(ctx context.Context) ([]byte, error) {
 		return e.agent, nil
 	}
 	labels := map[string]string{harness.LabelRun: "agent-copy", harness.LabelOwner: harness.Owner()}
-	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config: &container.Config{Image: builtinTag(), Labels: labels},
-	})
+	created, err := e.createHelper(ctx, labels, nil, "")
 	if err != nil {
 		return nil, fail("create a container to copy the agent from", err)
 	}
-	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	f, err := e.ReadFile(ctx, created.ID, harness.AgentPath)
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	f, err := e.ReadFile(ctx, created, harness.AgentPath)
 	if err != nil {
 		return nil, err
 	}

@@ -87,28 +87,16 @@ func runtimeReason(out string) string {
 
 // RunBeside runs argv in a short-lived container of the built-in image that
 // shares the processes of container id, so that /proc/1/root is id's root,
-// tmpfs mounts included, even while id is frozen by a pause. The helper has
-// no network and no volume (a tmpfs covers the image's VOLUME), carries
-// labels, and is removed before RunBeside returns.
+// tmpfs mounts included, even while id is frozen by a pause. The helper
+// carries labels and is removed before RunBeside returns.
 func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (harness.ExecResult, error) {
-	img, err := e.builtinImage(ctx)
-	if err != nil {
-		return harness.ExecResult{}, err
-	}
-	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config: &container.Config{Image: img.Ref, Entrypoint: argv[:1], Cmd: argv[1:], Labels: labels},
-		HostConfig: &container.HostConfig{
-			PidMode:     container.PidMode("container:" + id),
-			NetworkMode: "none",
-			Mounts:      []mount.Mount{{Type: mount.TypeTmpfs, Target: "/anon"}},
-		},
-	})
+	created, err := e.createHelper(ctx, labels, argv, id)
 	if err != nil {
 		return harness.ExecResult{}, fail("create a container beside "+id, err)
 	}
-	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	wait := e.cli.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	wait := e.cli.ContainerWait(ctx, created, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := e.cli.ContainerStart(ctx, created, client.ContainerStartOptions{}); err != nil {
 		return harness.ExecResult{}, fail("start a container beside "+id, err)
 	}
 	var res harness.ExecResult
@@ -120,7 +108,7 @@ func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels
 	case <-ctx.Done():
 		return harness.ExecResult{}, fail("wait for the container beside "+id, ctx.Err())
 	}
-	rc, err := e.cli.ContainerLogs(ctx, created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	rc, err := e.cli.ContainerLogs(ctx, created, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
 	if err != nil {
 		return harness.ExecResult{}, fail("read the output beside "+id, err)
 	}
@@ -131,4 +119,29 @@ func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels
 	}
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
 	return res, nil
+}
+
+// createHelper creates, without starting it, a container of the built-in
+// image to run argv, with labels, without a network, and without a volume (a
+// tmpfs covers the image's VOLUME). With pidOf, it shares that container's
+// processes. The creation is not cut short by ctx: one the engine finished
+// anyway would escape the caller's removal.
+func (e *Engine) createHelper(ctx context.Context, labels map[string]string, argv []string, pidOf string) (string, error) {
+	img, err := e.builtinImage(ctx)
+	if err != nil {
+		return "", err
+	}
+	hc := &container.HostConfig{NetworkMode: "none"}
+	for _, v := range img.Volumes {
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeTmpfs, Target: v})
+	}
+	if pidOf != "" {
+		hc.PidMode = container.PidMode("container:" + pidOf)
+	}
+	cfg := &container.Config{Image: img.Ref, Labels: labels}
+	if len(argv) > 0 {
+		cfg.Entrypoint, cfg.Cmd = argv[:1], argv[1:]
+	}
+	created, err := e.cli.ContainerCreate(context.WithoutCancel(ctx), client.ContainerCreateOptions{Config: cfg, HostConfig: hc})
+	return created.ID, err
 }
