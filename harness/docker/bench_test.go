@@ -52,7 +52,9 @@ func BenchmarkRawCycle(b *testing.B) {
 		exec(first, harness.AgentPath, "write", "/var/l", "layer")
 		_, err := cli.ContainerKill(ctx, first, client.ContainerKillOptions{Signal: "SIGKILL"})
 		must(b, err)
-		_, err = cli.ContainerRemove(ctx, first, client.ContainerRemoveOptions{Force: true})
+		// With its volumes: the image's VOLUME would otherwise dangle, and the
+		// harness removes it too when the scenario ends.
+		_, err = cli.ContainerRemove(ctx, first, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		must(b, err)
 		second := run()
 		exec(second, harness.AgentPath, "read", "/data/v")

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -19,10 +20,13 @@ import (
 // before it creates containers.
 func (e *Engine) Create(ctx context.Context, spec harness.EngineSpec) (string, error) {
 	req := testcontainers.ContainerRequest{
-		Image:  spec.Image,
-		Name:   spec.Name,
-		Cmd:    spec.Cmd,
-		Labels: spec.Labels,
+		Image: spec.Image,
+		Name:  spec.Name,
+		Cmd:   spec.Cmd,
+		// A copy: testcontainers-go adds its own labels to the map it is
+		// given, and the caller's may also label volumes, which would then
+		// no longer match it.
+		Labels: maps.Clone(spec.Labels),
 		ConfigModifier: func(c *container.Config) {
 			c.Env = spec.Env // in order, as declared
 		},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -63,6 +64,17 @@ func launch(t *testing.T, spec harness.EngineSpec) string {
 		spec.Name = "pc-test-" + uuid.NewString()[:8]
 	}
 	spec.Init = true
+	// As the harness does: the image's own volumes get labelled anonymous
+	// volumes, so that none escapes cleanup.
+	img, err := engine.inspect(ctx, spec.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range img.Volumes {
+		if !slices.ContainsFunc(spec.Mounts, func(m harness.EngineMount) bool { return m.Target == v }) {
+			spec.Mounts = append(spec.Mounts, harness.EngineMount{Kind: harness.AnonymousVolume, Target: v, Labels: spec.Labels})
+		}
+	}
 	id, err := engine.Create(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +149,8 @@ func TestAnonymousVolumesDangleAfterRemoveAndGoWithVolumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := map[bool]int{false: 1, true: 0}[withVolumes]; len(vs.Items) != want {
+		// Two: /cache, and the image's VOLUME /anon.
+		if want := map[bool]int{false: 2, true: 0}[withVolumes]; len(vs.Items) != want {
 			t.Errorf("remove (volumes %v): %d labelled volumes remain, want %d", withVolumes, len(vs.Items), want)
 		}
 		if _, err := engine.RemoveLabelled(ctxFor(t), labels); err != nil {
@@ -357,7 +370,8 @@ func TestRunBesideSeesTheTmpfsOfAPausedContainer(t *testing.T) {
 		t.Errorf("after the read: %+v, %v; want it still paused", st, err)
 	}
 	left, err := engine.Labelled(ctx, labels)
-	if err != nil || len(left) != 1 {
-		t.Errorf("labelled after the read: %v, %v; want only the container itself", left, err)
+	containers := slices.DeleteFunc(left, func(s string) bool { return !strings.HasPrefix(s, "container ") })
+	if err != nil || len(containers) != 1 {
+		t.Errorf("labelled after the read: %v, %v; want no container but the paused one", left, err)
 	}
 }
