@@ -118,11 +118,14 @@ Feature: What a container keeps and loses through its lifecycle
   Scenario: A new container keeps named volumes and host folders, and nothing else
     When I remove the container "app"
     Then in "app" the sentinels are:
-      | sentinel     | state |
-      | layer        | gone  |
-      | anonymous    | gone  |
-      | image volume | gone  |
-      | tmpfs        | gone  |
+      | sentinel     | state  |
+      | layer        | gone   |
+      | anonymous    | gone   |
+      | image volume | gone   |
+      | tmpfs        | gone   |
+      | volume       | intact |
+      | seeded       | intact |
+      | host folder  | intact |
     When I launch the container "app" again
     Then in "app" the sentinels are:
       | sentinel     | state     |

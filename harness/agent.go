@@ -110,10 +110,10 @@ type reading struct {
 // (a tmpfs holds nothing while its container is stopped). A paused one is
 // read through the archive API too, or, when a path is in a tmpfs, which the
 // archive API cannot see, by the agent beside it. Of a removed container,
-// what went with it is gone; what outlives it is not its to show.
+// what went with it is gone, and what outlives it is read where it was.
 func (c *Container) read(ctx context.Context, paths ...string) ([]reading, error) {
 	if c.id == "" && c.launches > 0 {
-		return c.readRemoved(paths)
+		return c.readRemoved(ctx, paths)
 	}
 	st, err := c.status(ctx)
 	if err != nil {
@@ -166,20 +166,41 @@ func (c *Container) readAgent(ctx context.Context, do func(context.Context, any,
 
 // readRemoved answers for a removed container: its layer, its tmpfs and its
 // anonymous volumes went with it (an anonymous volume may dangle, but no
-// container of this spec will mount it again). A named volume or host folder
-// outlives it, and is read through a container that mounts it.
-func (c *Container) readRemoved(paths []string) ([]reading, error) {
+// container of this spec will mount it again). Its named volumes and host
+// folders outlive it, and are read through a container that mounts them
+// where it did.
+func (c *Container) readRemoved(ctx context.Context, paths []string) ([]reading, error) {
 	out := make([]reading, len(paths))
+	var outlive []int // indexes of the paths in storage that outlives c
+	var mounts []EngineMount
 	for i, p := range paths {
 		m, _, mounted := c.launched.mountAt(p)
 		switch {
 		case mounted && (m.Kind == NamedVolume || m.Kind == HostFolder):
-			return nil, Errorf(Invalid, "container %q was removed, and %s outlives it: launch it again (When I launch the container %q again), or read it in another container that mounts it", c.name, m, c.name)
+			outlive = append(outlive, i)
+			if !slices.ContainsFunc(mounts, func(em EngineMount) bool { return em.Target == m.Target }) {
+				mounts = append(mounts, c.s.engineMount(m))
+			}
+			out[i].how = fmt.Sprintf("container %q was removed; its %s outlives it and was read there", c.name, m)
 		case mounted:
 			out[i].how = fmt.Sprintf("container %q was removed, and its %s with it", c.name, m.Kind)
 		default:
 			out[i].how = fmt.Sprintf("container %q was removed, and its layer with it", c.name)
 		}
+	}
+	if len(outlive) == 0 {
+		return out, nil
+	}
+	read := make([]string, len(outlive))
+	for j, i := range outlive {
+		read[j] = paths[i]
+	}
+	files, err := c.engine().ReadVia(ctx, mounts, read, c.s.run.labels(c.s.ID))
+	if err != nil {
+		return nil, Wrap(fmt.Sprintf("read the storage of removed container %q", c.name), Infrastructure, err)
+	}
+	for j, i := range outlive {
+		out[i].File = files[j]
 	}
 	return out, nil
 }

@@ -155,27 +155,11 @@ func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Ima
 	labels := s.run.labels(s.ID)
 	var mounts []EngineMount
 	for _, m := range spec.Mounts {
-		em := EngineMount{Kind: m.Kind, Target: m.Target}
-		switch m.Kind {
-		case NamedVolume:
-			v := s.volumes[m.Source]
-			if !v.created {
-				cctx, cancel := uninterrupted(ctx)
-				err := s.run.engine.CreateVolume(cctx, v.engineName, labels)
-				cancel()
-				if err != nil {
-					return nil, Wrap(fmt.Sprintf("create volume %q", m.Source), Infrastructure, err)
-				}
-				v.created = true
-			}
-			em.Source = v.engineName
-		case HostFolder:
-			p, err := s.hostFolder(m.Source)
-			if err != nil {
-				return nil, err
-			}
-			em.Source = p
-		case AnonymousVolume:
+		if err := s.ensure(ctx, m); err != nil {
+			return nil, err
+		}
+		em := s.engineMount(m)
+		if m.Kind == AnonymousVolume {
 			em.Labels = labels
 		}
 		mounts = append(mounts, em)
@@ -187,6 +171,40 @@ func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Ima
 		}
 	}
 	return mounts, nil
+}
+
+// ensure creates the named volume or host folder m mounts, if it is not yet.
+func (s *Scenario) ensure(ctx context.Context, m Mount) error {
+	switch m.Kind {
+	case NamedVolume:
+		v := s.volumes[m.Source]
+		if v.created {
+			return nil
+		}
+		cctx, cancel := uninterrupted(ctx)
+		defer cancel()
+		if err := s.run.engine.CreateVolume(cctx, v.engineName, s.run.labels(s.ID)); err != nil {
+			return Wrap(fmt.Sprintf("create volume %q", m.Source), Infrastructure, err)
+		}
+		v.created = true
+	case HostFolder:
+		_, err := s.hostFolder(m.Source)
+		return err
+	}
+	return nil
+}
+
+// engineMount returns m with the engine's name of its volume, or the host
+// path of its folder, which ensure has created.
+func (s *Scenario) engineMount(m Mount) EngineMount {
+	em := EngineMount{Kind: m.Kind, Target: m.Target}
+	switch m.Kind {
+	case NamedVolume:
+		em.Source = s.volumes[m.Source].engineName
+	case HostFolder:
+		em.Source = s.folders[m.Source].path
+	}
+	return em
 }
 
 // hostFolder returns the host path of the declared folder name, creating it.

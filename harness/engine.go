@@ -75,6 +75,11 @@ type Engine interface {
 	// what it did. /proc/1/root there is id's root with all its mounts, even
 	// while id is paused. The helper carries labels and is removed after.
 	RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (ExecResult, error)
+	// ReadVia reads paths as ReadFile does, in a container of BuiltinImage
+	// that has mounts and is never started, and removed after: storage that
+	// outlives the containers that used it can still be read. Volumes are
+	// mounted without being seeded from the image.
+	ReadVia(ctx context.Context, mounts []EngineMount, paths []string, labels map[string]string) ([]File, error)
 
 	// RemoveLabelled removes every container, then every volume, carrying all
 	// of labels, and returns the names of what it removed.

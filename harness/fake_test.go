@@ -266,6 +266,25 @@ func (f *fakeEngine) ReadFile(_ context.Context, id, path string) (File, error) 
 	return f.files[fileKey(id, path)], nil
 }
 
+// ReadVia plays storage that outlives its containers: what any container,
+// removed or not, wrote at a path under one of mounts' targets.
+func (f *fakeEngine) ReadVia(_ context.Context, mounts []EngineMount, paths []string, labels map[string]string) ([]File, error) {
+	targets := make([]string, len(mounts))
+	for i, m := range mounts {
+		targets[i] = m.Source + "@" + m.Target
+	}
+	f.record("ReadVia %s %s", strings.Join(targets, ","), strings.Join(paths, " "))
+	files := make([]File, len(paths))
+	for i, p := range paths {
+		for key, file := range f.files {
+			if strings.HasSuffix(key, ":"+p) {
+				files[i] = file
+			}
+		}
+	}
+	return files, nil
+}
+
 func (f *fakeEngine) InstallAgent(_ context.Context, id string) error {
 	f.record("InstallAgent %s", id)
 	return f.exists(id)

@@ -791,9 +791,9 @@ func TestConfigureRefusals(t *testing.T) {
 }
 
 // Of a removed container, what went with it is gone, and what outlives it is
-// not its to show.
+// read where it was.
 func TestSentinelReadRemovedContainer(t *testing.T) {
-	_, _, s := newScenario(t)
+	fake, _, s := newScenario(t)
 	must(t, s.DeclareVolume("data"))
 	must(t, s.DeclareHostFolder("shared"))
 	launchRunning(t, s, map[string][]Mount{"app": {
@@ -813,8 +813,20 @@ func TestSentinelReadRemovedContainer(t *testing.T) {
 			t.Errorf("%s: %v (%s), want gone with %q", name, v.State, v.How, how)
 		}
 	}
-	for _, name := range []string{"volume", "folder"} {
-		_, err := s.CheckSentinel(t.Context(), name, "app")
-		wantInvalid(t, err, "was removed", "outlives it")
+	readVia := fake.count("ReadVia")
+	verdicts, err := s.CheckSentinels(t.Context(), "app", "volume", "layer", "folder")
+	must(t, err)
+	for _, v := range []Verdict{verdicts[0], verdicts[2]} {
+		if v.State != Intact || !strings.Contains(v.How, "outlives it") {
+			t.Errorf("%s: %v (%s), want intact, read where it outlives the container", v.Sentinel, v.State, v.How)
+		}
+	}
+	if verdicts[1].State != Gone {
+		t.Errorf("layer: %v, want gone", verdicts[1].State)
+	}
+	via := fake.called("ReadVia")
+	if len(via) != readVia+1 || !strings.Contains(via[len(via)-1], "@/data") || !strings.Contains(via[len(via)-1], "@/shared") ||
+		strings.Contains(via[len(via)-1], "/var/s") {
+		t.Errorf("ReadVia calls %q, want one, mounting the volume and the folder where the container had them, for their paths only", via)
 	}
 }

@@ -21,7 +21,7 @@ func (e *Engine) agentBinary(ctx context.Context) ([]byte, error) {
 		return e.agent, nil
 	}
 	labels := map[string]string{harness.LabelRun: "agent-copy", harness.LabelOwner: harness.Owner()}
-	created, err := e.createHelper(ctx, labels, nil, "")
+	created, err := e.createHelper(ctx, helper{labels: labels})
 	if err != nil {
 		return nil, fail("create a container to copy the agent from", err)
 	}

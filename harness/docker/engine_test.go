@@ -375,3 +375,42 @@ func TestRunBesideSeesTheTmpfsOfAPausedContainer(t *testing.T) {
 		t.Errorf("labelled after the read: %v, %v; want no container but the paused one", left, err)
 	}
 }
+
+// Storage that outlives its container is read through a helper that mounts
+// it, and the read writes nothing: an empty volume is not seeded with the
+// image's files.
+func TestReadViaMountsWithoutSeeding(t *testing.T) {
+	labels := testLabels(t)
+	ctx := ctxFor(t)
+	full, empty := "pc-test-"+uuid.NewString()[:8], "pc-test-"+uuid.NewString()[:8]
+	for _, v := range []string{full, empty} {
+		if err := engine.CreateVolume(ctx, v, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := launch(t, harness.EngineSpec{Image: builtin(t).Ref, Labels: labels,
+		Mounts: []harness.EngineMount{{Kind: harness.NamedVolume, Source: full, Target: "/data"}}})
+	if res, err := engine.Exec(ctx, id, []string{harness.AgentPath, "write", "/data/s", "kept"}); err != nil || res.ExitCode != 0 {
+		t.Fatalf("write: %+v, %v", res, err)
+	}
+	if err := engine.Remove(ctx, id, true); err != nil {
+		t.Fatal(err)
+	}
+	files, err := engine.ReadVia(ctx, []harness.EngineMount{
+		{Kind: harness.NamedVolume, Source: full, Target: "/data"},
+		{Kind: harness.NamedVolume, Source: empty, Target: "/seeded"},
+	}, []string{"/data/s", "/seeded/version"}, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(files[0].Data) != "kept" || files[1].Exists {
+		t.Errorf("ReadVia = %+v; want the volume's file, and nothing seeded into the empty one", files)
+	}
+	again, err := engine.ReadVia(ctx, []harness.EngineMount{{Kind: harness.NamedVolume, Source: empty, Target: "/data"}}, []string{"/data/version"}, labels)
+	if err != nil || again[0].Exists {
+		t.Errorf("the empty volume holds %+v, %v after a read; want nothing", again, err)
+	}
+	if left, _ := engine.Labelled(ctx, labels); len(left) != 2 {
+		t.Errorf("labelled after the reads: %v; want the two volumes, no helper", left)
+	}
+}
