@@ -1,0 +1,113 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"path"
+	"slices"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/client"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// Helpers are short-lived containers of the built-in image that the harness
+// runs for its own reads, where neither exec nor the archive API reaches.
+
+// RunBeside runs argv in a short-lived container of the built-in image that
+// shares the processes of container id, so that /proc/1/root is id's root,
+// tmpfs mounts included, even while id is frozen by a pause. The helper
+// carries labels and is removed before RunBeside returns.
+func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (harness.ExecResult, error) {
+	created, err := e.createHelper(ctx, helper{labels: labels, argv: argv, pidOf: id})
+	if err != nil {
+		return harness.ExecResult{}, fail("create a container beside "+id, err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	wait := e.cli.ContainerWait(ctx, created, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := e.cli.ContainerStart(ctx, created, client.ContainerStartOptions{}); err != nil {
+		return harness.ExecResult{}, fail("start a container beside "+id, err)
+	}
+	var res harness.ExecResult
+	select {
+	case r := <-wait.Result:
+		res.ExitCode = int(r.StatusCode)
+	case err := <-wait.Error:
+		return harness.ExecResult{}, fail("wait for the container beside "+id, err)
+	case <-ctx.Done():
+		return harness.ExecResult{}, fail("wait for the container beside "+id, ctx.Err())
+	}
+	rc, err := e.cli.ContainerLogs(ctx, created, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return harness.ExecResult{}, fail("read the output beside "+id, err)
+	}
+	defer rc.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, rc); err != nil {
+		return harness.ExecResult{}, fail("read the output beside "+id, err)
+	}
+	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	return res, nil
+}
+
+// helper is a short-lived container of the built-in image that persistcheck
+// runs for its own reads.
+type helper struct {
+	labels map[string]string
+	argv   []string              // what it runs, if it is started
+	pidOf  string                // a container whose processes it shares
+	mounts []harness.EngineMount // storage it reads; volumes are not seeded
+}
+
+// createHelper creates h, without starting it, without a network, and with
+// no volume of its own (a tmpfs covers each VOLUME of the image that h's
+// mounts do not). A volume it mounts is never seeded with the image's files:
+// a read must not write. The creation is not cut short by ctx: one the
+// engine finished anyway would escape the caller's removal.
+func (e *Engine) createHelper(ctx context.Context, h helper) (string, error) {
+	img, err := e.builtinImage(ctx)
+	if err != nil {
+		return "", err
+	}
+	hc := &container.HostConfig{NetworkMode: "none", Mounts: mounts(h.mounts)}
+	for i := range hc.Mounts {
+		if hc.Mounts[i].Type == mount.TypeVolume {
+			hc.Mounts[i].VolumeOptions = &mount.VolumeOptions{NoCopy: true}
+		}
+	}
+	for _, v := range img.Volumes {
+		if !slices.ContainsFunc(h.mounts, func(m harness.EngineMount) bool { return path.Clean(m.Target) == path.Clean(v) }) {
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeTmpfs, Target: v})
+		}
+	}
+	if h.pidOf != "" {
+		hc.PidMode = container.PidMode("container:" + h.pidOf)
+	}
+	cfg := &container.Config{Image: img.Ref, Labels: h.labels}
+	if len(h.argv) > 0 {
+		cfg.Entrypoint, cfg.Cmd = h.argv[:1], h.argv[1:]
+	}
+	created, err := e.cli.ContainerCreate(context.WithoutCancel(ctx), client.ContainerCreateOptions{Config: cfg, HostConfig: hc})
+	return created.ID, err
+}
+
+// ReadVia reads paths through the archive API of a helper container that
+// mounts mounts and is never started, then removes it: storage that
+// outlives the containers that used it can still be read.
+func (e *Engine) ReadVia(ctx context.Context, mounts []harness.EngineMount, paths []string, labels map[string]string) ([]harness.File, error) {
+	id, err := e.createHelper(ctx, helper{labels: labels, mounts: mounts})
+	if err != nil {
+		return nil, fail("create a container to read storage through", err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	files := make([]harness.File, len(paths))
+	for i, p := range paths {
+		if files[i], err = e.ReadFile(ctx, id, p); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
