@@ -115,7 +115,7 @@ func TestMissingImageIsInfrastructureAndNothingIsPulled(t *testing.T) {
 	}
 }
 
-func TestGracefulStopOfTheAgentIsQuick(t *testing.T) {
+func TestTheAgentHonoursAGracefulStop(t *testing.T) {
 	id := launch(t, harness.EngineSpec{Image: builtin(t).Ref})
 	// Once ready, the agent handles SIGTERM (before, the signal's default
 	// action ends it with code 143, which proves nothing).
