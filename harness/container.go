@@ -23,12 +23,8 @@ type Container struct {
 	engineName string
 	launches   int
 	launched   ContainerSpec // the spec the instance was created from
-	image      Image
-	agent      bool // the agent is in the instance
+	agent      bool          // the agent is in the instance
 }
-
-// Name returns the container's scenario name.
-func (c *Container) Name() string { return c.name }
 
 func (c *Container) engine() Engine { return c.s.run.engine }
 
@@ -66,7 +62,7 @@ func (c *Container) launch(ctx context.Context) error {
 	if err != nil {
 		return err // a half-created container carries the labels: Close finds it
 	}
-	c.id, c.engineName, c.launched, c.image, c.agent = id, name, spec, img, img.HasAgent
+	c.id, c.engineName, c.launched, c.agent = id, name, spec, img.HasAgent
 	c.launches++
 	return c.start(ctx)
 }

@@ -117,11 +117,9 @@ type EngineMount struct {
 
 // Status is a container's state as the engine reports it.
 type Status struct {
-	State        string // created, running, paused, restarting, exited, dead
-	ExitCode     int
-	OOMKilled    bool
-	RestartCount int
-	StartedAt    time.Time
+	State     string // created, running, paused, restarting, exited, dead
+	ExitCode  int
+	OOMKilled bool
 }
 
 // Running reports whether processes run (or are frozen) in the container.

@@ -114,13 +114,9 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 	if err != nil {
 		return harness.Status{}, fail("inspect container", err)
 	}
-	c := res.Container
-	st := harness.Status{RestartCount: c.RestartCount}
-	if c.State != nil {
-		st.State = string(c.State.Status)
-		st.ExitCode = c.State.ExitCode
-		st.OOMKilled = c.State.OOMKilled
-		st.StartedAt, _ = time.Parse(time.RFC3339Nano, c.State.StartedAt)
+	var st harness.Status
+	if s := res.Container.State; s != nil {
+		st = harness.Status{State: string(s.Status), ExitCode: s.ExitCode, OOMKilled: s.OOMKilled}
 	}
 	return st, nil
 }
