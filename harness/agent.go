@@ -21,7 +21,6 @@ type agentWritten struct {
 type agentFound struct {
 	Exists bool   `json:"exists"`
 	Kind   string `json:"kind"`
-	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	Data   []byte `json:"data"`
 }
@@ -37,7 +36,8 @@ func (c *Container) agentDo(ctx context.Context, answers any, n int, args ...str
 		c.agent = true
 	}
 	res, err := c.engine().Exec(ctx, c.id, append([]string{AgentPath}, args...))
-	return c.decode(res, err, answers, n)
+	// Inside the container, a refusal is the container's storage refusing.
+	return c.decode(res, err, Finding, answers, n)
 }
 
 // agentBeside runs the agent beside the instance, in a short-lived container
@@ -45,17 +45,18 @@ func (c *Container) agentDo(ctx context.Context, answers any, n int, args ...str
 // instance is paused: its files are under /proc/1/root, mounts included.
 func (c *Container) agentBeside(ctx context.Context, answers any, n int, args ...string) error {
 	res, err := c.engine().RunBeside(ctx, c.id, append([]string{AgentPath}, args...), c.s.run.labels(c.s.ID))
-	return c.decode(res, err, answers, n)
+	// Beside it, a refusal is the helper's: nothing about the container.
+	return c.decode(res, err, Infrastructure, answers, n)
 }
 
-// decode checks what a run of the agent did and decodes its answers.
-func (c *Container) decode(res ExecResult, err error, answers any, n int) error {
+// decode checks what a run of the agent did and decodes its answers. An
+// agent that ran and failed is an error of kind refused.
+func (c *Container) decode(res ExecResult, err error, refused Kind, answers any, n int) error {
 	switch {
 	case err != nil:
 		return Wrap("run the agent in "+c.name, Infrastructure, err)
 	case res.ExitCode != 0:
-		// The agent ran, inside the container, and its storage refused.
-		return Errorf(Finding, "%s", strings.TrimSpace(strings.TrimPrefix(string(res.Stderr), "persistcheck-agent: ")))
+		return Errorf(refused, "%s", strings.TrimSpace(strings.TrimPrefix(string(res.Stderr), "persistcheck-agent: ")))
 	}
 	lines := bytes.Split(bytes.TrimSpace(res.Stdout), []byte("\n"))
 	if len(lines) != n {
@@ -131,8 +132,7 @@ func (c *Container) read(ctx context.Context, paths ...string) ([]reading, error
 		for i, p := range paths {
 			beside[i] = "/proc/1/root" + p
 		}
-		out, err := c.readAgent(ctx, c.agentBeside, fmt.Sprintf("read beside %q, as it is paused", c.name), beside...)
-		return out, err
+		return c.readAgent(ctx, c.agentBeside, fmt.Sprintf("read beside %q, as it is paused", c.name), beside...)
 	}
 	out := make([]reading, len(paths))
 	for i, p := range paths {

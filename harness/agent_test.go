@@ -111,3 +111,32 @@ func TestAgentBatches(t *testing.T) {
 		t.Errorf("a short answer: %v, want an infrastructure error counting answers", err)
 	}
 }
+
+// Beside a paused container the agent runs in a helper: its failure says
+// nothing about the container's storage, so it is never a finding.
+func TestRefusalBesideIsNotAFinding(t *testing.T) {
+	fake, _, s := newScenario(t)
+	id := launchRunning(t, s, map[string][]Mount{"app": {{Kind: Tmpfs, Target: "/scratch"}}})["app"]
+	c, _ := s.Container("app")
+	fake.setState(id, "paused")
+	// The fake's RunBeside drops /proc/1/root before it answers.
+	fake.answers["read "+fileKey(id, "/scratch/s")] = ExecResult{ExitCode: 1, Stderr: []byte("persistcheck-agent: stat /proc/1/root/scratch/s: permission denied\n")}
+	_, err := c.read(t.Context(), "/scratch/s")
+	if KindOf(err) != Infrastructure || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("a refusal beside: %v (kind %v), want an infrastructure error with the reason", err, KindOf(err))
+	}
+}
+
+// A pause is undone by an unpause, and only a paused container can be.
+func TestPauseUndo(t *testing.T) {
+	fake, _, s := newScenario(t)
+	id := launchRunning(t, s, map[string][]Mount{"app": nil})["app"]
+	c, _ := s.Container("app")
+	p := Pause()
+	must(t, p.Inject(t.Context(), c))
+	must(t, p.Undo(t.Context(), c))
+	if fake.states[id] != "running" || fake.count("Unpause") != 1 {
+		t.Errorf("after pause and undo: %s, calls %q; want running after one unpause", fake.states[id], fake.calls)
+	}
+	wantInvalid(t, p.Undo(t.Context(), c), "cannot unpause", "running")
+}
