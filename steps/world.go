@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cucumber/godog"
 
@@ -61,12 +62,27 @@ func Vocabulary() []Phrase {
 // defined step, none for an undefined one.
 func Match(text string) []string {
 	var out []string
-	for _, p := range Vocabulary() {
-		if regexp.MustCompile(p.Pattern).MatchString(text) {
+	for _, p := range compiled() {
+		if p.re.MatchString(text) {
 			out = append(out, p.Example)
 		}
 	}
 	return out
+}
+
+// compiled is the vocabulary with its patterns compiled, once: a feature
+// check matches every step against every phrase.
+var compiled = sync.OnceValue(func() []compiledPhrase {
+	var out []compiledPhrase
+	for _, p := range Vocabulary() {
+		out = append(out, compiledPhrase{p, regexp.MustCompile(p.Pattern)})
+	}
+	return out
+})
+
+type compiledPhrase struct {
+	Phrase
+	re *regexp.Regexp
 }
 
 // arg unescapes a quoted argument and expands its ${VAR}s.
