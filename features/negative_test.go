@@ -64,6 +64,14 @@ var falseClaims = []struct {
 		When I upgrade the container "app" to image "persistcheck/app-v2"
 		Then the file "/seeded/version" in "app" contains "version-2"`,
 		`/seeded/version in "app" holds 10 bytes "version-1\n", which does not contain "version-2"`},
+	{"a link into a volume loses its data with the container",
+		`When I remove the container "app"
+		Then the sentinel "linked" is gone from "app"`,
+		`sentinel "linked" in "app" is intact, expected gone`},
+	{"a link out of a volume keeps its data across a recreate",
+		`When I recreate the container "app"
+		Then the sentinel "out" is intact in "app"`,
+		`sentinel "out" in "app" is gone, expected intact`},
 	{"a failing command succeeds",
 		`When I run "/.persistcheck/agent getenv NOT_SET_ANYWHERE" in "app"
 		Then the command succeeds`,
@@ -87,6 +95,8 @@ const background = `
       | volume     | /data/s        |
       | anonymous  | /cache/s       |
       | tmpfs      | /scratch/s     |
+      | linked     | /data-link/l   |
+      | out        | /seeded/out/s  |
 `
 
 // TestFalseClaimsFail runs the negative controls through godog, as users

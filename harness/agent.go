@@ -14,6 +14,9 @@ import (
 // The agent's answers (see fixtures/agent). They are its protocol: keep the
 // JSON names in step with it.
 type agentWritten struct {
+	Real   string `json:"real"`  // where the file landed, links followed
+	Mount  string `json:"mount"` // the mount target holding it; "" for the layer
+	Rel    string `json:"rel"`   // its path below that target
 	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
 }
@@ -74,28 +77,49 @@ type fileContent struct {
 	content []byte
 }
 
+// landed is where a file written in a container really is: the kernel
+// follows symbolic links, so /data-link/s may be /data/s on a volume, and
+// /data/out/s may be in the container's layer.
+type landed struct {
+	real  string // the path, links followed
+	mount Mount  // the storage holding it; Kind 0 for the layer
+	rel   string // real below mount's target
+}
+
 // write writes files from inside the running container, in one run of the
-// agent, fsyncing each file and its folders, and checks that the agent wrote
-// what was meant.
-func (c *Container) write(ctx context.Context, files ...fileContent) error {
+// agent, fsyncing each file and its folders, checks that the agent wrote
+// what was meant, and returns where each file landed.
+func (c *Container) write(ctx context.Context, files ...fileContent) ([]landed, error) {
 	if _, err := c.require(ctx, "write to", "running"); err != nil {
-		return err
+		return nil, err
 	}
 	args := []string{"write"}
+	for _, m := range c.launched.Mounts {
+		args = append(args, "--mount", m.Target)
+	}
 	for _, f := range files {
 		args = append(args, f.path, string(f.content))
 	}
 	var written []agentWritten
 	if err := c.agentDo(ctx, &written, len(files), args...); err != nil {
-		return err
+		return nil, err
 	}
+	out := make([]landed, len(files))
 	for i, w := range written {
 		f := files[i]
 		if want := checksum(f.content); w.SHA256 != want || w.Size != len(f.content) {
-			return Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s to %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, f.path, len(f.content), want)
+			return nil, Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s to %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, f.path, len(f.content), want)
+		}
+		out[i] = landed{real: w.Real}
+		if w.Mount != "" {
+			j := slices.IndexFunc(c.launched.Mounts, func(m Mount) bool { return m.Target == w.Mount })
+			if j < 0 {
+				return nil, Errorf(Infrastructure, "the agent in %q placed %s on a mount at %s, which the container does not have", c.name, f.path, w.Mount)
+			}
+			out[i].mount, out[i].rel = c.launched.Mounts[j], w.Rel
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // reading is what a read found at a path, and how it was read when that
@@ -105,43 +129,58 @@ type reading struct {
 	how string
 }
 
-// read returns what is at each of paths in the container. A running
-// container is read from inside, by the agent, in one run. A stopped one is
-// read through the engine's archive API, which sees volumes and host folders
-// (a tmpfs holds nothing while its container is stopped). A paused one is
-// read through the archive API too, or, when a path is in a tmpfs, which the
+// spot is a path to read in a container and the storage that holds it
+// there (Kind 0: the container's layer).
+type spot struct {
+	path string
+	at   Mount
+}
+
+// spotOf returns where p is in the container, by the mounts of its current
+// (or last) instance.
+func (c *Container) spotOf(p string) spot {
+	m, _, _ := c.launched.mountAt(p)
+	return spot{p, m}
+}
+
+// read returns what is at each spot in the container. A running container
+// is read from inside, by the agent, in one run. A stopped one is read
+// through the engine's archive API, which sees volumes and host folders (a
+// tmpfs holds nothing while its container is stopped). A paused one is read
+// through the archive API too, or, when a spot is in a tmpfs, which the
 // archive API cannot see, by the agent beside it. Of a removed container,
 // what went with it is gone, and what outlives it is read where it was.
-func (c *Container) read(ctx context.Context, paths ...string) ([]reading, error) {
+func (c *Container) read(ctx context.Context, spots ...spot) ([]reading, error) {
 	if c.id == "" && c.launches > 0 {
-		return c.readRemoved(ctx, paths)
+		return c.readRemoved(ctx, spots)
 	}
 	st, err := c.status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	inTmpfs := func(p string) bool {
-		m, _, ok := c.launched.mountAt(p)
-		return ok && m.Kind == Tmpfs
+	paths := make([]string, len(spots))
+	for i, sp := range spots {
+		paths[i] = sp.path
 	}
+	inTmpfs := func(sp spot) bool { return sp.at.Kind == Tmpfs }
 	switch {
 	case st.State == "running":
 		return c.readAgent(ctx, c.agentDo, "", paths...)
-	case st.State == "paused" && slices.ContainsFunc(paths, inTmpfs):
+	case st.State == "paused" && slices.ContainsFunc(spots, inTmpfs):
 		beside := make([]string, len(paths))
 		for i, p := range paths {
 			beside[i] = "/proc/1/root" + p
 		}
 		return c.readAgent(ctx, c.agentBeside, fmt.Sprintf("read beside %q, as it is paused", c.name), beside...)
 	}
-	out := make([]reading, len(paths))
-	for i, p := range paths {
-		if st.State != "paused" && inTmpfs(p) {
+	out := make([]reading, len(spots))
+	for i, sp := range spots {
+		if st.State != "paused" && inTmpfs(sp) {
 			out[i].how = fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st))
 			continue
 		}
-		if out[i].File, err = c.engine().ReadFile(ctx, c.id, p); err != nil {
-			return nil, Wrap(fmt.Sprintf("read %s in %q", p, c.name), Infrastructure, err)
+		if out[i].File, err = c.engine().ReadFile(ctx, c.id, sp.path); err != nil {
+			return nil, Wrap(fmt.Sprintf("read %s in %q", sp.path, c.name), Infrastructure, err)
 		}
 		out[i].how = fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st))
 	}
@@ -169,21 +208,21 @@ func (c *Container) readAgent(ctx context.Context, do func(context.Context, any,
 // container of this spec will mount it again). Its named volumes and host
 // folders outlive it, and are read through a container that mounts them
 // where it did.
-func (c *Container) readRemoved(ctx context.Context, paths []string) ([]reading, error) {
-	out := make([]reading, len(paths))
-	var outlive []int // indexes of the paths in storage that outlives c
+func (c *Container) readRemoved(ctx context.Context, spots []spot) ([]reading, error) {
+	out := make([]reading, len(spots))
+	var outlive []int // indexes of the spots in storage that outlives c
 	var mounts []EngineMount
-	for i, p := range paths {
-		m, _, mounted := c.launched.mountAt(p)
+	for i, sp := range spots {
+		m := sp.at
 		switch {
-		case mounted && (m.Kind == NamedVolume || m.Kind == HostFolder):
+		case m.Kind.outlives():
 			outlive = append(outlive, i)
 			if !slices.ContainsFunc(mounts, func(em EngineMount) bool { return em.Target == m.Target }) {
 				mounts = append(mounts, c.s.engineMount(m))
 			}
 			out[i].how = fmt.Sprintf("container %q was removed; its %s outlives it and was read there", c.name, m)
-		case mounted:
-			out[i].how = fmt.Sprintf("container %q was removed, and its %s with it", c.name, m.Kind)
+		case m.Kind != 0:
+			out[i].how = fmt.Sprintf("container %q was removed, and its %s with it", c.name, m)
 		default:
 			out[i].how = fmt.Sprintf("container %q was removed, and its layer with it", c.name)
 		}
@@ -193,7 +232,7 @@ func (c *Container) readRemoved(ctx context.Context, paths []string) ([]reading,
 	}
 	read := make([]string, len(outlive))
 	for j, i := range outlive {
-		read[j] = paths[i]
+		read[j] = spots[i].path
 	}
 	files, err := c.engine().ReadVia(ctx, mounts, read, c.s.run.labels(c.s.ID))
 	if err != nil {

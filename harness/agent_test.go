@@ -33,7 +33,7 @@ func TestReadAgentAnswers(t *testing.T) {
 			id := launchRunning(t, s, map[string][]Mount{"app": nil})["app"]
 			fake.answers["read "+fileKey(id, "/data/s1")] = tt.answer
 			c, _ := s.Container("app")
-			got, err := c.read(t.Context(), "/data/s1")
+			got, err := c.read(t.Context(), c.spotOf("/data/s1"))
 			if tt.wantErr == "" {
 				must(t, err)
 				if len(got) != 1 || !reflect.DeepEqual(got[0].File, tt.want) || got[0].how != "" {
@@ -121,7 +121,7 @@ func TestRefusalBesideIsNotAFinding(t *testing.T) {
 	fake.setState(id, "paused")
 	// The fake's RunBeside drops /proc/1/root before it answers.
 	fake.answers["read "+fileKey(id, "/scratch/s")] = ExecResult{ExitCode: 1, Stderr: []byte("persistcheck-agent: stat /proc/1/root/scratch/s: permission denied\n")}
-	_, err := c.read(t.Context(), "/scratch/s")
+	_, err := c.read(t.Context(), c.spotOf("/scratch/s"))
 	if KindOf(err) != Infrastructure || !strings.Contains(err.Error(), "permission denied") {
 		t.Errorf("a refusal beside: %v (kind %v), want an infrastructure error with the reason", err, KindOf(err))
 	}

@@ -134,7 +134,7 @@ func (s *Scenario) readFile(ctx context.Context, name, path string) (reading, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	found, err := c.read(ctx, p)
+	found, err := c.read(ctx, c.spotOf(p))
 	if err != nil {
 		return reading{}, Wrap(fmt.Sprintf("read %s in %q", p, name), Unknown, deadline(ctx, err))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,7 +21,7 @@ type Container struct {
 	id         string
 	engineName string
 	launches   int
-	launched   ContainerSpec // the spec the instance was created from
+	launched   ContainerSpec // the spec the instance was created from, the image's volumes included
 	agent      bool          // the agent is in the instance
 }
 
@@ -34,12 +33,12 @@ func (c *Container) launch(ctx context.Context) error {
 	if c.id != "" {
 		return Errorf(Invalid, "container %q already exists; remove it first", c.name)
 	}
-	spec := c.spec.clone()
-	img, err := c.s.image(ctx, spec)
+	img, err := c.s.image(ctx, c.spec)
 	if err != nil {
 		return err
 	}
-	mounts, err := c.s.engineMounts(ctx, spec, img)
+	spec := c.spec.withImageVolumes(img)
+	mounts, err := c.s.engineMounts(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -144,11 +143,10 @@ func (s *Scenario) image(ctx context.Context, spec ContainerSpec) (Image, error)
 }
 
 // engineMounts resolves the spec's mounts to engine names, creating volumes
-// and host folders that do not exist yet. Every VOLUME the image declares and
-// the spec does not cover gets an explicit anonymous volume: the same
-// semantics as the engine's own, but labelled, so cleanup finds it.
-func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Image) ([]EngineMount, error) {
-	labels := s.run.labels(s.ID)
+// and host folders that do not exist yet. Anonymous volumes, the image's
+// included, are explicit and labelled: the same semantics as the engine's
+// own, but cleanup finds them.
+func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec) ([]EngineMount, error) {
 	var mounts []EngineMount
 	for _, m := range spec.Mounts {
 		if err := s.ensure(ctx, m); err != nil {
@@ -156,15 +154,9 @@ func (s *Scenario) engineMounts(ctx context.Context, spec ContainerSpec, img Ima
 		}
 		em := s.engineMount(m)
 		if m.Kind == AnonymousVolume {
-			em.Labels = labels
+			em.Labels = s.run.labels(s.ID)
 		}
 		mounts = append(mounts, em)
-	}
-	for _, target := range img.Volumes {
-		target = path.Clean(target) // an image may say VOLUME /data/
-		if !slices.ContainsFunc(spec.Mounts, func(m Mount) bool { return m.Target == target }) {
-			mounts = append(mounts, EngineMount{Kind: AnonymousVolume, Target: target, Labels: labels})
-		}
 	}
 	return mounts, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type fakeEngine struct {
 	files     map[string]File       // fileKey(id, path) -> what is at path in the container
 	created   []EngineSpec          // the specs of Create calls, in order
 	answers   map[string]ExecResult // "read c1:/data/s1" -> what the agent answers instead
+	links     map[string]string     // symbolic links every container has: path -> absolute target
 	labelled  []map[string]string
 	calls     []string // e.g. "Create pc-...", "Remove c1 volumes=false", "ReadFile c1 /data/s1"
 }
@@ -37,6 +39,7 @@ func newFake() *fakeEngine {
 		imageErrs: map[string]error{},
 		files:     map[string]File{},
 		answers:   map[string]ExecResult{},
+		links:     map[string]string{},
 	}
 }
 
@@ -225,20 +228,54 @@ func (f *fakeEngine) agent(id string, argv []string) ExecResult {
 	}
 	var out []byte
 	switch args := argv[2:]; {
-	case argv[1] == "write" && len(args) >= 2 && len(args)%2 == 0:
+	case argv[1] == "write" && len(args) >= 2:
+		var targets []string
+		for len(args) >= 2 && args[0] == "--mount" {
+			targets, args = append(targets, args[1]), args[2:]
+		}
+		if len(args) < 2 || len(args)%2 != 0 {
+			break
+		}
 		for i := 0; i < len(args); i += 2 {
 			path, content := args[i], []byte(args[i+1])
-			f.files[fileKey(id, path)] = File{Exists: true, Kind: "file", Data: content}
-			out = fmt.Appendf(out, `{"path":%q,"size":%d,"sha256":%q}`+"\n", path, len(content), sha256hex(content))
+			real := f.resolve(path)
+			f.files[fileKey(id, real)] = File{Exists: true, Kind: "file", Data: content}
+			mount, rel := "", ""
+			for _, t := range targets {
+				if r, ok := within(t, real); ok && len(t) > len(mount) {
+					mount, rel = t, r
+				}
+			}
+			out = fmt.Appendf(out, `{"path":%q,"real":%q,"mount":%q,"rel":%q,"size":%d,"sha256":%q}`+"\n",
+				path, real, mount, rel, len(content), sha256hex(content))
 		}
 		return ExecResult{Stdout: out}
 	case argv[1] == "read" && len(args) >= 1:
 		for _, path := range args {
-			out = append(out, agentReadAnswer(f.files[fileKey(id, path)])...)
+			out = append(out, agentReadAnswer(f.files[fileKey(id, f.resolve(path))])...)
 		}
 		return ExecResult{Stdout: out}
 	}
 	return ExecResult{ExitCode: 2, Stderr: []byte("persistcheck-agent: bad arguments\n")}
+}
+
+// resolve follows the fake's links in p, as the kernel would: the longest
+// link that is p or a parent of it, again until none applies.
+func (f *fakeEngine) resolve(p string) string {
+	for range 8 {
+		best := ""
+		for link := range f.links {
+			if _, ok := within(link, p); ok && len(link) > len(best) {
+				best = link
+			}
+		}
+		if best == "" {
+			return p
+		}
+		rel, _ := within(best, p)
+		p = path.Join(f.links[best], rel)
+	}
+	return p
 }
 
 // agentReadAnswer is the agent's one line of JSON for a read that found file.

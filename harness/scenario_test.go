@@ -806,7 +806,7 @@ func TestSentinelReadRemovedContainer(t *testing.T) {
 		SentinelAt{"layer", "/var/s"}, SentinelAt{"tmpfs", "/scratch/s"}, SentinelAt{"anon", "/cache/s"},
 		SentinelAt{"volume", "/data/s"}, SentinelAt{"folder", "/shared/s"}))
 	must(t, s.Inject(t.Context(), "app", Remove(false)))
-	for name, how := range map[string]string{"layer": "its layer with it", "tmpfs": "its tmpfs with it", "anon": "its anonymous volume with it"} {
+	for name, how := range map[string]string{"layer": "its layer with it", "tmpfs": "its tmpfs at /scratch with it", "anon": "its anonymous volume at /cache with it"} {
 		v, err := s.CheckSentinel(t.Context(), name, "app")
 		must(t, err)
 		if v.State != Gone || !strings.Contains(v.How, how) {
@@ -828,5 +828,56 @@ func TestSentinelReadRemovedContainer(t *testing.T) {
 	if len(via) != readVia+1 || !strings.Contains(via[len(via)-1], "@/data") || !strings.Contains(via[len(via)-1], "@/shared") ||
 		strings.Contains(via[len(via)-1], "/var/s") {
 		t.Errorf("ReadVia calls %q, want one, mounting the volume and the folder where the container had them, for their paths only", via)
+	}
+}
+
+// Where a sentinel lives is decided by where the kernel put it, links
+// followed, not by the path the step named: through /data-link it lands on
+// the volume at /data, and through a link inside the volume it lands in the
+// layer. A removed container and another that mounts the volume elsewhere
+// are judged by that.
+func TestSentinelThroughALinkLivesWhereItLanded(t *testing.T) {
+	fake, _, s := newScenario(t)
+	fake.links["/data-link"] = "/data"
+	fake.links["/data/out"] = "/var/lib/out"
+	must(t, s.DeclareVolume("data"))
+	launchRunning(t, s, map[string][]Mount{
+		"app":    {{Kind: NamedVolume, Source: "data", Target: "/data"}},
+		"reader": {{Kind: NamedVolume, Source: "data", Target: "/mnt"}},
+	})
+	must(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"linked", "/data-link/s"}, SentinelAt{"out", "/data/out/s"}))
+	v, err := s.CheckSentinel(t.Context(), "linked", "reader")
+	must(t, err)
+	if v.Path != "/mnt/s" {
+		t.Errorf("the reader looked at %s, want /mnt/s, where it mounts the volume", v.Path)
+	}
+	must(t, s.Inject(t.Context(), "app", Remove(false)))
+	verdicts, err := s.CheckSentinels(t.Context(), "app", "linked", "out")
+	must(t, err)
+	if v := verdicts[0]; v.State != Intact || v.Path != "/data/s" || !strings.Contains(v.How, "outlives it") || v.WrittenAt != "/data-link/s" {
+		t.Errorf("linked: %v at %s written at %q (%s), want intact at /data/s, written at /data-link/s, read where the volume outlives the container", v.State, v.Path, v.WrittenAt, v.How)
+	}
+	if v := verdicts[1]; v.State != Gone || !strings.Contains(v.How, "its layer with it") || v.Path != "/var/lib/out/s" {
+		t.Errorf("out: %v at %s (%s), want gone with the layer, at /var/lib/out/s", v.State, v.Path, v.How)
+	}
+}
+
+// The image's VOLUMEs are mounts of the instance like the spec's: a sentinel
+// there is in an anonymous volume, and a removed container takes it along.
+func TestImageVolumesAreMountsOfTheInstance(t *testing.T) {
+	fake, _, s := newScenario(t)
+	fake.images["img"] = Image{Ref: "img", Volumes: []string{"/anon/", "/data"}}
+	must(t, s.DeclareContainer("app", "img"))
+	must(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "data", Target: "/data"}))
+	must(t, s.Inject(t.Context(), "app", Launch()))
+	must(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"anon", "/anon/s"}))
+	must(t, s.Inject(t.Context(), "app", Remove(false)))
+	v, err := s.CheckSentinel(t.Context(), "anon", "app")
+	must(t, err)
+	if v.State != Gone || !strings.Contains(v.How, "the image's VOLUME") {
+		t.Errorf("anon: %v (%s), want gone with the image's VOLUME", v.State, v.How)
+	}
+	if n := len(fake.created[0].Mounts); n != 2 {
+		t.Errorf("created with %d mounts, want the named volume and one anonymous volume for /anon", n)
 	}
 }

@@ -16,11 +16,10 @@ import (
 // file left by anything else can pass for it.
 type sentinel struct {
 	name    string
-	path    string // where it was written, in the writer
+	path    string // where it was written, in the writer, as the step says
 	writer  string
 	content []byte
-	mount   Mount  // the storage it was written to; Kind 0 for the layer
-	rel     string // its path below the mount's target
+	landed         // where it really is, links followed
 }
 
 // SentinelAt names a sentinel and where to write it.
@@ -53,13 +52,14 @@ func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...Sent
 			content: fmt.Appendf(nil, "persistcheck sentinel %q\nwritten to %s in %q at %s\nrun %s scenario %s\nnonce %s\n",
 				at.Name, p, name, time.Now().UTC().Format(time.RFC3339Nano), s.run.ID, s.ID, uuid.NewString()),
 		}
-		sn.mount, sn.rel, _ = c.launched.mountAt(p)
 		written[i], files[i] = sn, fileContent{p, sn.content}
 	}
-	if err := c.write(ctx, files...); err != nil {
+	where, err := c.write(ctx, files...)
+	if err != nil {
 		return Wrap(fmt.Sprintf("write %s in %q", sentinelNames(list), name), Unknown, deadline(ctx, err))
 	}
-	for _, sn := range written {
+	for i, sn := range written {
+		sn.landed = where[i]
 		s.sentinels[sn.name] = sn
 	}
 	return nil
@@ -95,17 +95,19 @@ func (s *Scenario) CheckSentinels(ctx context.Context, name string, sentinelName
 		return nil, err
 	}
 	sns := make([]*sentinel, len(sentinelNames))
+	spots := make([]spot, len(sentinelNames))
 	paths := make([]string, len(sentinelNames))
 	for i, sentinelName := range sentinelNames {
 		sn, ok := s.sentinels[sentinelName]
 		if !ok {
 			return nil, Errorf(Invalid, "no sentinel %q was written in this scenario; write it first: When I write a sentinel %q to \"/data/%s\" in %q", sentinelName, sentinelName, sentinelName, name)
 		}
-		sns[i], paths[i] = sn, sn.pathIn(c)
+		sns[i], spots[i] = sn, sn.spotIn(c)
+		paths[i] = spots[i].path
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	found, err := c.read(ctx, paths...)
+	found, err := c.read(ctx, spots...)
 	if err != nil {
 		return nil, Wrap(fmt.Sprintf("read %s in %q", strings.Join(paths, ", "), name), Unknown, deadline(ctx, err))
 	}
@@ -116,17 +118,22 @@ func (s *Scenario) CheckSentinels(ctx context.Context, name string, sentinelName
 	return verdicts, nil
 }
 
-// pathIn returns where the sentinel is to be found in c.
-func (sn *sentinel) pathIn(c *Container) string {
-	if sn.mount.Kind != NamedVolume && sn.mount.Kind != HostFolder {
-		return sn.path
-	}
+// spotIn returns where the sentinel is to be found in c, judged by where it
+// really landed, not by the path the step wrote to: a link may have taken
+// it onto a volume or off one. Storage that outlives containers is looked
+// for wherever c mounts it; the writer's own anonymous volume or tmpfs where
+// the writer mounts it; anything else at the path it landed at.
+func (sn *sentinel) spotIn(c *Container) spot {
 	for _, m := range c.launched.Mounts {
-		if m.Kind == sn.mount.Kind && m.Source == sn.mount.Source {
-			return path.Join(m.Target, sn.rel)
+		same := m.Kind == sn.mount.Kind && m.Source == sn.mount.Source
+		if sn.mount.Kind != 0 && !sn.mount.Kind.outlives() {
+			same = same && c.name == sn.writer && m.Target == sn.mount.Target
+		}
+		if sn.mount.Kind != 0 && same {
+			return spot{path.Join(m.Target, sn.rel), m}
 		}
 	}
-	return sn.path
+	return c.spotOf(sn.real)
 }
 
 // SentinelState is a sentinel and the state expected of it.

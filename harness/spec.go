@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -32,17 +33,25 @@ func (k MountKind) String() string {
 
 // Mount is a storage a container spec mounts at Target.
 type Mount struct {
-	Kind   MountKind
-	Source string // scenario name of the volume or host folder; empty otherwise
-	Target string // absolute path in the container
+	Kind      MountKind
+	Source    string // scenario name of the volume or host folder; empty otherwise
+	Target    string // absolute path in the container
+	FromImage bool   // an anonymous volume for a VOLUME the image declares
 }
 
 func (m Mount) String() string {
-	if m.Source == "" {
+	switch {
+	case m.FromImage:
+		return fmt.Sprintf("%s at %s (the image's VOLUME)", m.Kind, m.Target)
+	case m.Source == "":
 		return fmt.Sprintf("%s at %s", m.Kind, m.Target)
 	}
 	return fmt.Sprintf("%s %q at %s", m.Kind, m.Source, m.Target)
 }
+
+// outlives reports whether the storage outlives the container that mounts
+// it: a named volume or a host folder may be mounted again by another.
+func (k MountKind) outlives() bool { return k == NamedVolume || k == HostFolder }
 
 // Readiness says when a started container is ready for the next step. With
 // neither field set, a container is ready once the engine reports it running.
@@ -62,6 +71,19 @@ type ContainerSpec struct {
 	RestartOnFailure bool
 	Mounts           []Mount
 	Ready            Readiness
+}
+
+// withImageVolumes returns the spec with an anonymous volume for every VOLUME
+// of img that no mount of the spec covers, as the engine would add it.
+func (s ContainerSpec) withImageVolumes(img Image) ContainerSpec {
+	c := s.clone()
+	for _, target := range img.Volumes {
+		target = path.Clean(target) // an image may say VOLUME /data/
+		if !slices.ContainsFunc(s.Mounts, func(m Mount) bool { return m.Target == target }) {
+			c.Mounts = append(c.Mounts, Mount{Kind: AnonymousVolume, Target: target, FromImage: true})
+		}
+	}
+	return c
 }
 
 // mountAt returns the mount that holds path: the one with the longest target

@@ -50,6 +50,7 @@ type Verdict struct {
 	Found     File   // what was at the path
 	Written   int    // how many bytes were written
 	Writer    string // the container that wrote it
+	WrittenAt string // the path the write named, when links took it elsewhere
 	How       string // how it was read, when that matters to the reader
 }
 
@@ -57,6 +58,9 @@ func judge(sn *sentinel, container, path string, f File, how string) Verdict {
 	v := Verdict{
 		Sentinel: sn.name, Container: container, Path: path, Found: f,
 		Written: len(sn.content), Writer: sn.writer, How: how,
+	}
+	if sn.path != sn.real {
+		v.WrittenAt = sn.path
 	}
 	switch {
 	case !f.Exists:
@@ -85,6 +89,9 @@ func (v Verdict) Expect(want State) error {
 // found describes what the check saw at the path.
 func (v Verdict) found() string {
 	written := fmt.Sprintf("the %s written in %q", size(int64(v.Written)), v.Writer)
+	if v.WrittenAt != "" {
+		written = fmt.Sprintf("the %s written in %q to %s", size(int64(v.Written)), v.Writer, v.WrittenAt)
+	}
 	switch {
 	case v.State == Gone:
 		return fmt.Sprintf("no file at %s, where %s should be", v.Path, written)

@@ -198,9 +198,9 @@ func pack(dir fs.FS, extra map[string][]byte) (tarball []byte, digest string, er
 	h := sha256.New()
 	add := func(hdr *tar.Header, data []byte) error {
 		if hdr.ModTime.IsZero() {
-			hdr.ModTime = contentTime(hdr.Name, data)
+			hdr.ModTime = contentTime(hdr.Name+"\x00"+hdr.Linkname, data)
 		}
-		fmt.Fprintf(h, "%s %o %d\n", hdr.Name, hdr.Mode, len(data))
+		fmt.Fprintf(h, "%s %o %d %s\n", hdr.Name, hdr.Mode, len(data), hdr.Linkname)
 		h.Write(data)
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
@@ -221,8 +221,17 @@ func pack(dir fs.FS, extra map[string][]byte) (tarball []byte, digest string, er
 		case d.IsDir():
 			hdr.Typeflag, hdr.Name = tar.TypeDir, p+"/"
 			return add(hdr, nil)
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link goes in as a link, as docker build sends it, and COPY
+			// copies it as a link.
+			target, err := fs.ReadLink(dir, p)
+			if err != nil {
+				return err
+			}
+			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, target, 0o777
+			return add(hdr, nil)
 		case !info.Mode().IsRegular():
-			return nil // sockets, links: not part of a build context here
+			return nil // sockets, devices: not part of a build context
 		}
 		data, err := fs.ReadFile(dir, p)
 		if err != nil {
