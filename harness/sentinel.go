@@ -19,7 +19,7 @@ type sentinel struct {
 	path    string // where it was written, in the writer, as the step says
 	writer  string
 	content []byte
-	landed         // where it really is, links followed
+	landed  // where it really is, links followed
 }
 
 // SentinelAt names a sentinel and where to write it.
