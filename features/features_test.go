@@ -46,11 +46,11 @@ func TestFeatures(t *testing.T) {
 	if len(leaked) > 0 {
 		t.Errorf("scenarios left objects behind: %v", leaked)
 	}
-	passed, failed := lib.Outcome()
+	tally := lib.Outcome()
 	switch {
 	case status != 0:
-		t.Errorf("godog exited %d; failures by kind: %v", status, failed)
-	case passed == 0:
+		t.Errorf("godog exited %d; failures by kind: %v", status, tally.Failed)
+	case tally.Passed == 0:
 		t.Error("no scenario ran: check -godog.tags and -godog.paths")
 	}
 }

@@ -14,33 +14,45 @@ import (
 // The agent's answers (see fixtures/agent). They are its protocol: keep the
 // JSON names in step with it.
 type agentWritten struct {
-	Real   string `json:"real"`  // where the file landed, links followed
-	Mount  string `json:"mount"` // the mount target holding it; "" for the layer
-	Rel    string `json:"rel"`   // its path below that target
-	Size   int    `json:"size"`
-	SHA256 string `json:"sha256"`
+	Real    string `json:"real"`  // where the file landed, links followed
+	Mount   string `json:"mount"` // the mount target holding it; "" for the layer
+	Rel     string `json:"rel"`   // its path below that target
+	Size    int    `json:"size"`
+	SHA256  string `json:"sha256"`
+	Existed bool   `json:"existed"` // a file was at the path before
 }
 
 type agentFound struct {
-	Exists bool   `json:"exists"`
-	Kind   string `json:"kind"`
-	SHA256 string `json:"sha256"`
-	Data   []byte `json:"data"`
+	Exists  bool    `json:"exists"`
+	Kind    string  `json:"kind"`
+	SHA256  string  `json:"sha256"`
+	Data    []byte  `json:"data"`
+	Entries []Entry `json:"entries"`
+	Total   int     `json:"total"`
 }
 
 // agentDo runs the agent in the running instance with args and decodes its
 // lines of JSON, one per file, into answers, which must be a pointer to a
 // slice of n. The agent is copied in first where the image lacks it.
 func (c *Container) agentDo(ctx context.Context, answers any, n int, args ...string) error {
-	if !c.agent {
-		if err := c.engine().InstallAgent(ctx, c.id); err != nil {
-			return Wrap(fmt.Sprintf("copy the agent into %q", c.name), Infrastructure, err)
-		}
-		c.agent = true
+	if err := c.ensureAgent(ctx); err != nil {
+		return err
 	}
 	res, err := c.engine().Exec(ctx, c.id, append([]string{AgentPath}, args...))
 	// Inside the container, a refusal is the container's storage refusing.
 	return c.decode(res, err, Finding, answers, n)
+}
+
+// ensureAgent copies the agent into the instance where its image lacks it.
+func (c *Container) ensureAgent(ctx context.Context) error {
+	if c.agent {
+		return nil
+	}
+	if err := c.engine().InstallAgent(ctx, c.id); err != nil {
+		return Wrap(fmt.Sprintf("copy the agent into %q", c.name), Infrastructure, err)
+	}
+	c.agent = true
+	return nil
 }
 
 // agentBeside runs the agent beside the instance, in a short-lived container
@@ -81,16 +93,24 @@ type fileContent struct {
 // follows symbolic links, so /data-link/s may be /data/s on a volume, and
 // /data/out/s may be in the container's layer.
 type landed struct {
-	real  string // the path, links followed
-	mount Mount  // the storage holding it; Kind 0 for the layer
-	rel   string // real below mount's target
+	real    string // the path, links followed
+	mount   Mount  // the storage holding it; Kind 0 for the layer
+	rel     string // real below mount's target
+	existed bool   // a file was there before the write
+
+	// The container when the file was written, to tell later what it went
+	// through since.
+	instance string // the instance written in
+	events   int    // how many events it had gone through
+	restarts int    // how often its restart policy had restarted it
 }
 
 // write writes files from inside the running container, in one run of the
 // agent, fsyncing each file and its folders, checks that the agent wrote
 // what was meant, and returns where each file landed.
 func (c *Container) write(ctx context.Context, files ...fileContent) ([]landed, error) {
-	if _, err := c.require(ctx, "write to", "running"); err != nil {
+	st, err := c.require(ctx, "write to", "running")
+	if err != nil {
 		return nil, err
 	}
 	args := []string{"write"}
@@ -110,7 +130,7 @@ func (c *Container) write(ctx context.Context, files ...fileContent) ([]landed, 
 		if want := checksum(f.content); w.SHA256 != want || w.Size != len(f.content) {
 			return nil, Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s to %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, f.path, len(f.content), want)
 		}
-		out[i] = landed{real: w.Real}
+		out[i] = landed{real: w.Real, existed: w.Existed, instance: c.id, events: len(c.events), restarts: st.RestartCount}
 		if w.Mount != "" {
 			j := slices.IndexFunc(c.launched.Mounts, func(m Mount) bool { return m.Target == w.Mount })
 			if j < 0 {
@@ -198,7 +218,7 @@ func (c *Container) readAgent(ctx context.Context, do func(context.Context, any,
 		if f.Kind == "file" && checksum(f.Data) != f.SHA256 {
 			return nil, Errorf(Infrastructure, "the agent's answer for %s in %q lost bytes on the way (sha256 mismatch)", paths[i], c.name)
 		}
-		out[i] = reading{File{Exists: f.Exists, Kind: f.Kind, Data: f.Data}, how}
+		out[i] = reading{File{Exists: f.Exists, Kind: f.Kind, Data: f.Data, Entries: f.Entries, Total: f.Total}, how}
 	}
 	return out, nil
 }

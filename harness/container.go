@@ -23,6 +23,11 @@ type Container struct {
 	launches   int
 	launched   ContainerSpec // the spec the instance was created from, the image's volumes included
 	agent      bool          // the agent is in the instance
+
+	events  []event // what the scenario did to it, in order
+	current string  // the event under way
+	boots   int     // how many times the scenario started its processes
+	expect  string  // the state the last event left the instance in
 }
 
 func (c *Container) engine() Engine { return c.s.run.engine }
@@ -36,6 +41,9 @@ func (c *Container) launch(ctx context.Context) error {
 	img, err := c.s.image(ctx, c.spec)
 	if err != nil {
 		return err
+	}
+	if _, ok := c.spec.Ready.(ReadyWhenHealthy); ok && !img.Health {
+		return Errorf(Invalid, "container %q is to be ready when healthy, but its image %s declares no HEALTHCHECK: choose another readiness condition, or add a HEALTHCHECK to the image", c.name, img.Ref)
 	}
 	spec := c.spec.withImageVolumes(img)
 	mounts, err := c.s.engineMounts(ctx, spec)
@@ -68,7 +76,13 @@ func (c *Container) launch(ctx context.Context) error {
 
 // start starts the existing instance and waits until it is ready.
 func (c *Container) start(ctx context.Context) error {
-	return c.ready(ctx, func() error { return c.engine().Start(ctx, c.id) })
+	return c.ready(ctx, func() error {
+		err := c.engine().Start(ctx, c.id)
+		if err == nil {
+			c.boots++
+		}
+		return err
+	})
 }
 
 // createTimeout bounds the creation of one object on the engine.
@@ -95,37 +109,58 @@ func (c *Container) status(ctx context.Context) (Status, error) {
 	return st, Wrap(fmt.Sprintf("inspect container %q", c.name), Infrastructure, err)
 }
 
-// require returns the instance's status if its state is one of states, and
-// an Invalid error that says what the state is otherwise.
+// require returns the instance's status if its state is one of states. A
+// container that stopped on its own since the last event left it running
+// is a Finding about the image; asking for an action its state does not
+// allow is Invalid.
 func (c *Container) require(ctx context.Context, action string, states ...string) (Status, error) {
 	st, err := c.status(ctx)
 	if err != nil || slices.Contains(states, st.State) {
 		return st, err
 	}
+	if (c.expect == "running" || c.expect == "paused") && !st.Running() {
+		return st, c.stoppedOnItsOwn(ctx, st, action)
+	}
 	return st, Errorf(Invalid, "cannot %s container %q: it is %s, not %s", action, c.name, describe(st), strings.Join(states, " or "))
 }
 
-// settled checks, after an operation, that the engine reports one of the
-// states the operation must leave. Anything else is the engine misbehaving.
-func (c *Container) settled(ctx context.Context, states ...string) error {
-	st, err := c.status(ctx)
-	if err != nil || slices.Contains(states, st.State) {
-		return err
+// stoppedOnItsOwn is the Finding for a container whose processes ended
+// with no event of the scenario's: it crashed, or its command finished.
+func (c *Container) stoppedOnItsOwn(ctx context.Context, st Status, action string) error {
+	msg := fmt.Sprintf("container %q %s on its own, %s after it last started, so the scenario cannot %s it", c.name, describe(st), lasted(st.StartedAt, st.FinishedAt), action)
+	if st.State == "restarting" {
+		msg = fmt.Sprintf("container %q is restarting: its main process ended on its own (exit code %d) and the engine's restart policy is starting it again, so the scenario cannot %s it", c.name, st.ExitCode, action)
 	}
-	return Errorf(Infrastructure, "container %q is %s afterwards, expected %s", c.name, describe(st), strings.Join(states, " or "))
+	return Errorf(Finding, "%s\n%s", msg, c.evidence(ctx, st))
 }
 
-func describe(st Status) string {
-	switch st.State {
-	case "exited":
-		if st.OOMKilled {
-			return fmt.Sprintf("exited (code %d, killed for lack of memory)", st.ExitCode)
+// settleTimeout bounds how long the engine may take to report the state an
+// operation it acknowledged leaves; under load it can lag a moment.
+const settleTimeout = 3 * time.Second
+
+// settled checks, after an operation, that the engine reports one of the
+// states the operation must leave, and notes it as what the instance is
+// expected to be in. Anything else, once the engine has had a moment, is
+// the engine misbehaving.
+func (c *Container) settled(ctx context.Context, states ...string) error {
+	deadline := time.Now().Add(settleTimeout)
+	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		st, err := c.status(ctx)
+		switch {
+		case err != nil:
+			return err
+		case slices.Contains(states, st.State):
+			c.expect = st.State
+			return nil
+		case time.Now().After(deadline):
+			return Errorf(Infrastructure, "container %q is %s %s after the engine acknowledged the operation, expected %s", c.name, describe(st), settleTimeout, strings.Join(states, " or "))
 		}
-		return fmt.Sprintf("exited (code %d)", st.ExitCode)
-	case "":
-		return "in no known state"
+		select {
+		case <-ctx.Done():
+			return Wrap(fmt.Sprintf("wait for container %q to be %s", c.name, strings.Join(states, " or ")), Infrastructure, ctx.Err())
+		case <-time.After(pause):
+		}
 	}
-	return st.State
 }
 
 // image resolves the image the spec names, building it from its folder.

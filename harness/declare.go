@@ -2,7 +2,9 @@ package harness
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DeclareVolume declares a named volume. It is created when a container that
@@ -100,21 +102,17 @@ func (s *Scenario) configure(name string, change func(*ContainerSpec) error) err
 }
 
 // Mount adds a mount to the declared container name. A named volume or host
-// folder it names is declared if it was not, as `docker run -v name:/path`
-// creates the volume.
+// folder it mounts must be declared first: a name that is not is most often
+// a slip of the keyboard, and a fresh empty volume would hide it.
 func (s *Scenario) Mount(name string, m Mount) error {
 	if _, err := s.Container(name); err != nil {
 		return err
 	}
-	var err error
-	switch m.Kind {
-	case NamedVolume:
-		err = s.DeclareVolume(m.Source)
-	case HostFolder:
-		err = s.DeclareHostFolder(m.Source)
-	}
-	if err != nil {
-		return err
+	switch {
+	case m.Kind == NamedVolume && s.volumes[m.Source] == nil:
+		return Errorf(Invalid, "volume %q is not declared; declare it first: Given a volume %q", m.Source, m.Source)
+	case m.Kind == HostFolder && s.folders[m.Source] == nil:
+		return Errorf(Invalid, "host folder %q is not declared; declare it first: Given a host folder %q", m.Source, m.Source)
 	}
 	return s.configure(name, func(spec *ContainerSpec) error { return spec.addMount(m) })
 }
@@ -159,7 +157,7 @@ func (s *Scenario) ReadyOnLog(name, text string) error {
 	if text == "" {
 		return Errorf(Invalid, "the log text to wait for is empty")
 	}
-	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{LogLine: text}; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = ReadyOnLog{Text: text}; return nil })
 }
 
 // ReadyOnCommand makes the container name ready, after each start, once the
@@ -169,5 +167,32 @@ func (s *Scenario) ReadyOnCommand(name, line string) error {
 	if err != nil {
 		return err
 	}
-	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = Readiness{Probe: argv}; return nil })
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = ReadyOnProbe{Argv: argv}; return nil })
+}
+
+// ReadyOnPort makes the container name ready, after each start, once a TCP
+// socket listens on port inside it.
+func (s *Scenario) ReadyOnPort(name, port string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(port))
+	if err != nil || n < 1 || n > 65535 {
+		return Errorf(Invalid, "bad port %q: use a number from 1 to 65535", port)
+	}
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = ReadyOnPort{Port: n}; return nil })
+}
+
+// ReadyWhenHealthy makes the container name ready, after each start, once
+// the engine reports its image's HEALTHCHECK healthy. An image without one
+// is refused at launch.
+func (s *Scenario) ReadyWhenHealthy(name string) error {
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Ready = ReadyWhenHealthy{}; return nil })
+}
+
+// SetReadyTimeout gives the container name its own readiness deadline, in
+// place of the run's timeout: "90s", "3m".
+func (s *Scenario) SetReadyTimeout(name, d string) error {
+	t, err := time.ParseDuration(strings.TrimSpace(d))
+	if err != nil || t <= 0 {
+		return Errorf(Invalid, "bad duration %q: write a number with a unit, e.g. 90s, 3m or 1h", d)
+	}
+	return s.configure(name, func(spec *ContainerSpec) error { spec.ReadyTimeout = t; return nil })
 }

@@ -91,6 +91,7 @@ type Image struct {
 	Ref      string   // what to create containers from
 	Volumes  []string // the paths the image declares as VOLUME
 	HasAgent bool     // the agent is at AgentPath
+	Health   bool     // the image declares a HEALTHCHECK
 }
 
 // EngineSpec is a container to create, with every name resolved to the engine's.
@@ -115,16 +116,6 @@ type EngineMount struct {
 	Labels map[string]string
 }
 
-// Status is a container's state as the engine reports it.
-type Status struct {
-	State     string // created, running, paused, restarting, exited, dead
-	ExitCode  int
-	OOMKilled bool
-}
-
-// Running reports whether processes run (or are frozen) in the container.
-func (s Status) Running() bool { return s.State == "running" || s.State == "paused" }
-
 // ExecResult is what a command run in a container did.
 type ExecResult struct {
 	ExitCode int
@@ -134,7 +125,16 @@ type ExecResult struct {
 
 // File is what was found at a path in a container.
 type File struct {
-	Exists bool
-	Kind   string // file, folder or other
-	Data   []byte // the content of a file
+	Exists  bool
+	Kind    string  // file, folder or other
+	Data    []byte  // the content of a file
+	Entries []Entry // the first entries of a folder, by name
+	Total   int     // how many entries the folder has
+}
+
+// Entry is a file in a folder.
+type Entry struct {
+	Name string
+	Kind string // file, folder, link or other
+	Size int64
 }

@@ -98,7 +98,7 @@ func (f *fakeEngine) Image(_ context.Context, ref string) (Image, error) {
 	if img, ok := f.images[ref]; ok {
 		return img, nil
 	}
-	return Image{Ref: ref}, nil
+	return Image{Ref: ref, HasAgent: ref == BuiltinImage}, nil
 }
 
 func (f *fakeEngine) Build(_ context.Context, _ fs.FS, name string) (Image, error) {
@@ -174,12 +174,15 @@ func (f *fakeEngine) Inspect(_ context.Context, id string) (Status, error) {
 	return Status{State: f.states[id]}, nil
 }
 
-func (f *fakeEngine) WaitStopped(_ context.Context, id string) error {
+// WaitStopped returns at once for a container that is not running, and
+// when ctx ends for one that is: nothing stops it in the fake.
+func (f *fakeEngine) WaitStopped(ctx context.Context, id string) error {
 	if err := f.exists(id); err != nil {
 		return err
 	}
 	if f.states[id] == "running" {
-		return Errorf(Infrastructure, "container %s still running", id)
+		<-ctx.Done()
+		return Errorf(Infrastructure, "container %s still running: %v", id, ctx.Err())
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -34,6 +35,11 @@ type RunOptions struct {
 	// HostRoot is the folder under which host folders are created; by
 	// default a fresh temporary folder, removed by Close.
 	HostRoot string
+	// Progress receives a line every ProgressEvery while a long wait lasts,
+	// such as a readiness wait: what is awaited, for how long so far, and
+	// what was seen. nil: nothing is said.
+	Progress      io.Writer
+	ProgressEvery time.Duration // default 5s
 }
 
 // Run is one run of scenarios against one engine. Its methods are safe for
@@ -46,6 +52,8 @@ type Run struct {
 	rootErr error
 	mkRoot  sync.Once
 	ownRoot bool // the root is a temporary folder of this run's
+
+	progressMu sync.Mutex // one progress line at a time
 }
 
 // NewRun returns a run with a fresh id.
@@ -55,6 +63,9 @@ func NewRun(engine Engine, opts RunOptions) *Run {
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = DefaultGrace
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 5 * time.Second
 	}
 	return &Run{ID: uuid.NewString(), engine: engine, opts: opts, owner: Owner()}
 }
@@ -74,6 +85,37 @@ func (r *Run) labels(sid string) map[string]string {
 		l[LabelScenario] = sid
 	}
 	return l
+}
+
+// progress says, every ProgressEvery until stop is called, what say
+// returns given how long it has been. say may run on another goroutine.
+func (r *Run) progress(say func(elapsed time.Duration) string) (stop func()) {
+	if r.opts.Progress == nil {
+		return func() {}
+	}
+	start := time.Now()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(r.opts.ProgressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				line := say(time.Since(start))
+				r.progressMu.Lock()
+				fmt.Fprintf(r.opts.Progress, "persistcheck: %s\n", line)
+				r.progressMu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // hostRoot returns the folder under which host folders are created, making

@@ -110,9 +110,20 @@ func (s *Scenario) Inject(ctx context.Context, name string, f Fault) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout+c.spec.ReadyTimeout)
 	defer cancel()
-	return Wrap(fmt.Sprintf("%s %q", f, name), Unknown, deadline(ctx, f.Inject(ctx, c)))
+	from, boots, expect := c.id, c.boots, c.expect
+	c.current = f.String()
+	err = f.Inject(ctx, c)
+	c.current = ""
+	if KindOf(err) != Invalid { // a refused event did nothing
+		up := func(state string) bool { return state == "running" || state == "paused" }
+		c.events = append(c.events, event{
+			what: f.String(), from: from, to: c.id, at: time.Now(), failed: err != nil,
+			stopped: from != c.id || c.boots != boots || up(expect) && !up(c.expect),
+		})
+	}
+	return Wrap(fmt.Sprintf("%s %q", f, name), Unknown, deadline(ctx, err))
 }
 
 // deadline marks err as Infrastructure when ctx's deadline passed, so a

@@ -63,26 +63,18 @@ func TestDeclareDistinctNames(t *testing.T) {
 	wantInvalid(t, s.DeclareBuiltContainer("web", "no-such-folder"), "no folder")
 }
 
-// Mounting a volume or host folder declares it, as `docker run -v` creates
-// a named volume.
-func TestMountDeclares(t *testing.T) {
+// A volume or host folder must be declared before a container mounts it: a
+// name that is not is a slip of the keyboard more often than not.
+func TestMountNeedsADeclaration(t *testing.T) {
 	_, _, s := newScenario(t)
 	must(t, s.DeclareContainer("app", BuiltinImage))
-	must(t, s.DeclareContainer("other", BuiltinImage))
+	wantInvalid(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "logs", Target: "/logs"}), `volume "logs" is not declared`, `Given a volume "logs"`)
+	wantInvalid(t, s.Mount("app", Mount{Kind: HostFolder, Source: "logs", Target: "/backup"}), `host folder "logs" is not declared`)
+	must(t, s.DeclareVolume("logs"))
+	must(t, s.DeclareHostFolder("logs"))
 	must(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "logs", Target: "/logs"}))
 	must(t, s.Mount("app", Mount{Kind: HostFolder, Source: "logs", Target: "/backup"}))
-	must(t, s.Mount("other", Mount{Kind: NamedVolume, Source: "logs", Target: "/var/log"}))
-	if s.volumes["logs"] == nil || s.folders["logs"] == nil {
-		t.Fatalf("mounts did not declare: volumes %v, folders %v", s.volumes, s.folders)
-	}
-	if len(s.volumes) != 1 {
-		t.Errorf("two mounts of one volume declared %d volumes", len(s.volumes))
-	}
-	wantInvalid(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "", Target: "/x"}), "needs a name")
-	wantInvalid(t, s.Mount("ghost", Mount{Kind: NamedVolume, Source: "v", Target: "/x"}), `no container "ghost"`)
-	if s.volumes["v"] != nil {
-		t.Errorf("a mount on an undeclared container declared its volume")
-	}
+	wantInvalid(t, s.Mount("ghost", Mount{Kind: NamedVolume, Source: "logs", Target: "/x"}), `no container "ghost"`)
 }
 
 func TestMountOnUndeclaredContainer(t *testing.T) {
@@ -154,6 +146,9 @@ func TestFaultOnContainerInWrongState(t *testing.T) {
 			fake, _, s := newScenario(t)
 			must(t, s.DeclareContainer("app", BuiltinImage))
 			must(t, s.Inject(t.Context(), "app", Launch()))
+			if tt.state == "exited" {
+				must(t, s.Inject(t.Context(), "app", Stop(time.Second)))
+			}
 			before := len(fake.called(tt.call))
 			fake.setState(idOf(t, s, "app"), tt.state)
 			wantInvalid(t, s.Inject(t.Context(), "app", tt.fault), tt.mentions...)
@@ -548,13 +543,13 @@ func TestWriteSentinels(t *testing.T) {
 }
 
 func TestWriteSentinelErrors(t *testing.T) {
-	fake, _, s := newScenario(t)
+	_, _, s := newScenario(t)
 	must(t, s.DeclareContainer("app", BuiltinImage))
 	wantInvalid(t, s.WriteSentinels(t.Context(), "ghost", SentinelAt{"s1", "/data/s1"}), `no container "ghost"`)
 	wantInvalid(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"s1", "/data/s1"}), "never started")
 	must(t, s.Inject(t.Context(), "app", Launch()))
 	wantInvalid(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"s1", "data/s1"}), "absolute")
-	fake.setState(idOf(t, s, "app"), "exited")
+	must(t, s.Inject(t.Context(), "app", Stop(time.Second)))
 	wantInvalid(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"s1", "/data/s1"}), "cannot write to", "exited")
 	if len(s.sentinels) != 0 {
 		t.Errorf("sentinels recorded after failed writes: %v", s.sentinels)
@@ -868,6 +863,7 @@ func TestImageVolumesAreMountsOfTheInstance(t *testing.T) {
 	fake, _, s := newScenario(t)
 	fake.images["img"] = Image{Ref: "img", Volumes: []string{"/anon/", "/data"}}
 	must(t, s.DeclareContainer("app", "img"))
+	must(t, s.DeclareVolume("data"))
 	must(t, s.Mount("app", Mount{Kind: NamedVolume, Source: "data", Target: "/data"}))
 	must(t, s.Inject(t.Context(), "app", Launch()))
 	must(t, s.WriteSentinels(t.Context(), "app", SentinelAt{"anon", "/anon/s"}))
@@ -879,5 +875,19 @@ func TestImageVolumesAreMountsOfTheInstance(t *testing.T) {
 	}
 	if n := len(fake.created[0].Mounts); n != 2 {
 		t.Errorf("created with %d mounts, want the named volume and one anonymous volume for /anon", n)
+	}
+}
+
+// A container that stops with no event of the scenario's stopped on its
+// own: that is a finding about the image, not a step asked in the wrong
+// state.
+func TestContainerThatStoppedOnItsOwnIsAFinding(t *testing.T) {
+	fake, _, s := newScenario(t)
+	must(t, s.DeclareContainer("app", BuiltinImage))
+	must(t, s.Inject(t.Context(), "app", Launch()))
+	fake.setState(idOf(t, s, "app"), "exited")
+	err := s.WriteSentinels(t.Context(), "app", SentinelAt{"s1", "/data/s1"})
+	if KindOf(err) != Finding || !strings.Contains(err.Error(), "on its own") || !strings.Contains(err.Error(), "last event: start") {
+		t.Errorf("got %v (%v), want a finding that says it exited on its own, with the last event", err, KindOf(err))
 	}
 }

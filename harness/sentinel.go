@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"strconv"
@@ -113,7 +112,7 @@ func (s *Scenario) CheckSentinels(ctx context.Context, name string, sentinelName
 	}
 	verdicts := make([]Verdict, len(sns))
 	for i, sn := range sns {
-		verdicts[i] = judge(sn, name, paths[i], found[i].File, found[i].how)
+		verdicts[i] = judge(sn, name, spots[i], found[i].File, found[i].how)
 	}
 	return verdicts, nil
 }
@@ -143,8 +142,10 @@ type SentinelState struct {
 }
 
 // ExpectSentinels checks each sentinel in the container name, and returns
-// nil when every one is in its expected state, or one Finding per sentinel
-// that is not, joined.
+// nil when every one is in its expected state. Otherwise it returns one
+// Finding that names every sentinel that is not, with why in one line, what
+// was found, the listing of its folder, and, once, the evidence of the
+// container: its state, its last event, its mounts and its log.
 func (s *Scenario) ExpectSentinels(ctx context.Context, name string, want ...SentinelState) error {
 	names := make([]string, len(want))
 	for i, w := range want {
@@ -154,11 +155,79 @@ func (s *Scenario) ExpectSentinels(ctx context.Context, name string, want ...Sen
 	if err != nil {
 		return err
 	}
-	var errs []error
+	var wrong []Verdict
+	var wanted []State
 	for i, v := range verdicts {
-		if err := v.Expect(want[i].State); err != nil {
-			errs = append(errs, err)
+		if v.State != want[i].State {
+			wrong, wanted = append(wrong, v), append(wanted, want[i].State)
 		}
 	}
-	return errors.Join(errs...)
+	if len(wrong) == 0 {
+		return nil
+	}
+	c, _ := s.Container(name)
+	st, folders := s.inspectFailure(ctx, c, wrong)
+	var b strings.Builder
+	for i, v := range wrong {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(s.report(ctx, c, st, v, wanted[i], folders[i]))
+	}
+	b.WriteString("\n" + c.evidence(ctx, st))
+	return Errorf(Finding, "%s", b.String())
+}
+
+// inspectFailure reads what a failure message shows beyond the verdicts:
+// the container's status and the folder of each wrong sentinel. What it
+// cannot read it says so in the listing.
+func (s *Scenario) inspectFailure(ctx context.Context, c *Container, wrong []Verdict) (Status, []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+	defer cancel()
+	var st Status
+	if c.id != "" {
+		st, _ = c.engine().Inspect(ctx, c.id)
+	}
+	folders := make([]string, len(wrong))
+	parents := make([]spot, len(wrong))
+	for i, v := range wrong {
+		parents[i] = v.spot.parent()
+	}
+	found, err := c.read(ctx, parents...)
+	for i, p := range parents {
+		switch {
+		case err != nil:
+			folders[i] = fmt.Sprintf("folder %s: could not be read: %v", p.path, err)
+		case !found[i].Exists && found[i].how != "" && c.id == "":
+			folders[i] = fmt.Sprintf("folder %s: %s", p.path, found[i].how)
+		default:
+			folders[i] = listing(p.path, found[i].File)
+		}
+	}
+	return st, folders
+}
+
+// report renders one wrong verdict: the claim, why in one line, what was
+// found and where, and the listing of its folder.
+// st is c's status.
+func (s *Scenario) report(ctx context.Context, c *Container, st Status, v Verdict, want State, folder string) string {
+	sn := s.sentinels[v.Sentinel]
+	var why string
+	if c.name == sn.writer || v.spot.at.Kind.outlives() && v.spot.at.Source == sn.mount.Source {
+		w, _ := s.Container(sn.writer)
+		if w != c {
+			st = Status{}
+			if w.id != "" {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+				st, _ = w.engine().Inspect(ctx, w.id)
+				cancel()
+			}
+		}
+		why = explain(v.Path, v.spot.at, w.since(sn.events, sn.instance, sn.restarts, st), want, v.State, sn.existed)
+	} else {
+		why = fmt.Sprintf("%q does not mount the storage %q was written to (%s, in %q), so it is looked for in its own: %s",
+			c.name, v.Sentinel, lives(sn.real, sn.mount), sn.writer, lives(v.Path, v.spot.at))
+	}
+	return fmt.Sprintf("sentinel %q in %q is %s, expected %s\n    why: %s\n    found: %s%s\n    %s",
+		v.Sentinel, v.Container, v.State, want, why, v.found(), paren(v.How), folder)
 }

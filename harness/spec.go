@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
 
 // MountKind is a kind of storage a container can have besides its own layer.
@@ -53,13 +54,6 @@ func (m Mount) String() string {
 // it: a named volume or a host folder may be mounted again by another.
 func (k MountKind) outlives() bool { return k == NamedVolume || k == HostFolder }
 
-// Readiness says when a started container is ready for the next step. With
-// neither field set, a container is ready once the engine reports it running.
-type Readiness struct {
-	LogLine string   // ready when the log shows a new line containing this
-	Probe   []string // ready when this command exits 0 inside the container
-}
-
 // ContainerSpec is what a scenario declares about a container. Launching it
 // again creates a new container from the same spec.
 type ContainerSpec struct {
@@ -70,7 +64,16 @@ type ContainerSpec struct {
 	MemoryLimit      int64    // bytes; 0 means none
 	RestartOnFailure bool
 	Mounts           []Mount
-	Ready            Readiness
+	Ready            Readiness     // nil: ReadyWhenRunning
+	ReadyTimeout     time.Duration // 0: the run's timeout
+}
+
+// ready returns the spec's readiness condition.
+func (s ContainerSpec) ready() Readiness {
+	if s.Ready == nil {
+		return ReadyWhenRunning{}
+	}
+	return s.Ready
 }
 
 // withImageVolumes returns the spec with an anonymous volume for every VOLUME
@@ -149,6 +152,5 @@ func (s ContainerSpec) clone() ContainerSpec {
 	c.Cmd = append([]string(nil), s.Cmd...)
 	c.Env = append([]string(nil), s.Env...)
 	c.Mounts = append([]Mount(nil), s.Mounts...)
-	c.Ready.Probe = append([]string(nil), s.Ready.Probe...)
 	return c
 }

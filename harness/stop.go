@@ -57,5 +57,11 @@ func (r restart) Inject(ctx context.Context, c *Container) error {
 	if _, err := c.require(ctx, "restart", "running", "exited", "created"); err != nil {
 		return err
 	}
-	return c.ready(ctx, func() error { return c.engine().Restart(ctx, c.id, r.grace) })
+	return c.ready(ctx, func() error {
+		err := c.engine().Restart(ctx, c.id, r.grace)
+		if err == nil {
+			c.boots++
+		}
+		return err
+	})
 }

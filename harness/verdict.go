@@ -51,13 +51,14 @@ type Verdict struct {
 	Written   int    // how many bytes were written
 	Writer    string // the container that wrote it
 	WrittenAt string // the path the write named, when links took it elsewhere
+	spot      spot   // where it was looked for, and the storage there
 	How       string // how it was read, when that matters to the reader
 }
 
-func judge(sn *sentinel, container, path string, f File, how string) Verdict {
+func judge(sn *sentinel, container string, sp spot, f File, how string) Verdict {
 	v := Verdict{
-		Sentinel: sn.name, Container: container, Path: path, Found: f,
-		Written: len(sn.content), Writer: sn.writer, How: how,
+		Sentinel: sn.name, Container: container, Path: sp.path, Found: f,
+		Written: len(sn.content), Writer: sn.writer, How: how, spot: sp,
 	}
 	if sn.path != sn.real {
 		v.WrittenAt = sn.path

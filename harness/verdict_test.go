@@ -25,7 +25,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := judge(sn, "other", "/mnt/s1", tt.f, "how")
+			v := judge(sn, "other", spot{path: "/mnt/s1"}, tt.f, "how")
 			if v.State != tt.want {
 				t.Errorf("judge(%+v).State = %v, want %v", tt.f, v.State, tt.want)
 			}
@@ -70,7 +70,7 @@ func TestVerdictExpect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := judge(sn, "reader", "/mnt/s1", tt.f, tt.how)
+			v := judge(sn, "reader", spot{path: "/mnt/s1"}, tt.f, tt.how)
 			err := v.Expect(tt.want)
 			if v.State == tt.want {
 				if err != nil {

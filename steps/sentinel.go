@@ -18,21 +18,18 @@ func (w *world) sentinelSteps() []definition {
 		}
 	}
 	return []definition{
-		{g, `I write a sentinel %q to %q in %q`, `When I write a sentinel "s1" to "/data/s1" in "app"`,
-			w.with3(func(ctx context.Context, sentinel, path, name string) error {
+		{g, `I write a sentinel %q to %q in %q`, `When I write a sentinel "s1" to "/data/s1" in "app"`, "sentinel+ - container",
+			func(ctx context.Context, sentinel, path, name string) error {
 				return w.sc.WriteSentinels(ctx, name, harness.SentinelAt{Name: sentinel, Path: path})
-			})},
-		{g, `the sentinel %q is intact in %q`, `Then the sentinel "s1" is intact in "app"`,
-			w.with2(expect(harness.Intact))},
-		{g, `the sentinel %q is gone from %q`, `Then the sentinel "s1" is gone from "app"`,
-			w.with2(expect(harness.Gone))},
-		{g, `the sentinel %q is corrupted in %q`, `Then the sentinel "s1" is corrupted in "app"`,
-			w.with2(expect(harness.Corrupted))},
-		{g, `I write sentinels in %q:`, "When I write sentinels in \"app\":\n  | sentinel | path       |\n  | layer    | /var/lib/s |\n  | volume   | /data/s    |",
+			}},
+		{g, `the sentinel %q is intact in %q`, `Then the sentinel "s1" is intact in "app"`, "sentinel container",
+			expect(harness.Intact)},
+		{g, `the sentinel %q is gone from %q`, `Then the sentinel "s1" is gone from "app"`, "sentinel container",
+			expect(harness.Gone)},
+		{g, `the sentinel %q is corrupted in %q`, `Then the sentinel "s1" is corrupted in "app"`, "sentinel container",
+			expect(harness.Corrupted)},
+		{g, `I write sentinels in %q:`, "When I write sentinels in \"app\":\n  | sentinel | path       |\n  | layer    | /var/lib/s |\n  | volume   | /data/s    |", "container |sentinel+",
 			func(ctx context.Context, name string, t *godog.Table) error {
-				if err := w.args(&name); err != nil {
-					return err
-				}
 				rows, err := w.table(t, "sentinel", "path")
 				if err != nil {
 					return err
@@ -43,11 +40,8 @@ func (w *world) sentinelSteps() []definition {
 				}
 				return w.sc.WriteSentinels(ctx, name, list...)
 			}},
-		{g, `in %q the sentinels are:`, "Then in \"app\" the sentinels are:\n  | sentinel | state  |\n  | layer    | gone   |\n  | volume   | intact |",
+		{g, `in %q the sentinels are:`, "Then in \"app\" the sentinels are:\n  | sentinel | state  |\n  | layer    | gone   |\n  | volume   | intact |", "container |sentinel |state",
 			func(ctx context.Context, name string, t *godog.Table) error {
-				if err := w.args(&name); err != nil {
-					return err
-				}
 				rows, err := w.table(t, "sentinel", "state")
 				if err != nil {
 					return err

@@ -23,6 +23,9 @@ var design = []string{
 	`"app" restarts on failure`,
 	`"app" is ready when its log shows "ready to accept connections"`,
 	`"app" is ready when "redis-cli ping" succeeds`,
+	`"app" is ready when port "5432" listens`,
+	`"app" is ready when healthy`,
+	`"app" may take "3m" to become ready`,
 	// Lifecycle and faults
 	`the container "app" is started`,
 	`I kill the container "app"`,

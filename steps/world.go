@@ -1,8 +1,11 @@
 package steps
 
 import (
-	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -16,6 +19,7 @@ import (
 type world struct {
 	sc     *harness.Scenario
 	lookup func(string) (string, bool)
+	rec    *Record // what the library records of the scenario
 }
 
 // q is a quoted argument: anything but a double quote, which may appear
@@ -27,6 +31,11 @@ type definition struct {
 	group   string // Setup, Lifecycle and faults, Sentinels, Commands
 	pattern string // regular expression, anchored; %q stands for a quoted argument
 	example string // the phrase as a scenario writes it
+	// roles says what each quoted argument names, in order, for the
+	// checks made before a run (see Lint): container, volume, folder or
+	// sentinel; with + where the step declares (or writes) it; - for
+	// anything else. A table's columns follow as |column, |column+.
+	roles   string
 	handler any
 }
 
@@ -46,6 +55,8 @@ type Phrase struct {
 	Group   string
 	Pattern string // the regular expression godog matches
 	Example string
+	Where   string // the Go code that implements it, file:line
+	roles   string // what its arguments name, for Lint
 }
 
 // Vocabulary returns the registered steps, generated from the definitions
@@ -53,9 +64,30 @@ type Phrase struct {
 func Vocabulary() []Phrase {
 	var out []Phrase
 	for _, d := range (&world{}).definitions() {
-		out = append(out, Phrase{Group: d.group, Pattern: d.pattern, Example: d.example})
+		out = append(out, Phrase{Group: d.group, Pattern: d.pattern, Example: d.example, Where: where(d.handler), roles: d.roles})
 	}
 	return out
+}
+
+// where returns the file:line of a function, for reports.
+func where(fn any) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return ""
+	}
+	file, line := f.FileLine(f.Entry())
+	return fmt.Sprintf("%s:%d", filepath.Base(file), line)
+}
+
+// Where returns the Go code that implements the step whose pattern godog
+// matched, as file:line, or "" for a pattern not of the vocabulary.
+func Where(pattern string) string {
+	for _, p := range compiled() {
+		if p.Pattern == pattern {
+			return p.Where
+		}
+	}
+	return ""
 }
 
 // Match returns the examples of the phrases that text matches: one for a
@@ -89,47 +121,6 @@ type compiledPhrase struct {
 func (w *world) arg(s string) (string, error) {
 	s = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(s)
 	return harness.Expand(s, w.lookup)
-}
-
-// args expands each of ss in place.
-func (w *world) args(ss ...*string) error {
-	for _, s := range ss {
-		v, err := w.arg(*s)
-		if err != nil {
-			return err
-		}
-		*s = v
-	}
-	return nil
-}
-
-// The handler adapters expand every argument before the step sees it.
-
-func (w *world) with1(f func(context.Context, string) error) func(context.Context, string) error {
-	return func(ctx context.Context, a string) error {
-		if err := w.args(&a); err != nil {
-			return err
-		}
-		return f(ctx, a)
-	}
-}
-
-func (w *world) with2(f func(context.Context, string, string) error) func(context.Context, string, string) error {
-	return func(ctx context.Context, a, b string) error {
-		if err := w.args(&a, &b); err != nil {
-			return err
-		}
-		return f(ctx, a, b)
-	}
-}
-
-func (w *world) with3(f func(context.Context, string, string, string) error) func(context.Context, string, string, string) error {
-	return func(ctx context.Context, a, b, c string) error {
-		if err := w.args(&a, &b, &c); err != nil {
-			return err
-		}
-		return f(ctx, a, b, c)
-	}
 }
 
 // table returns the rows of t as maps from column name to expanded cell,

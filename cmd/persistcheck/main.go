@@ -13,15 +13,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/persistcheck/persistcheck"
 )
 
 // Exit codes.
 const (
-	exitPassed      = 0   // every scenario passed
-	exitFailed      = 1   // a scenario failed: data lost, an assertion did not hold
-	exitInvalid     = 2   // invalid input: undefined step, bad flag, malformed feature
-	exitInfra       = 3   // infrastructure: engine unreachable, image missing, timeout
-	exitInterrupted = 130 // stopped by SIGINT or SIGTERM, after cleaning up
+	exitPassed      = persistcheck.ExitPassed      // every scenario passed
+	exitFailed      = persistcheck.ExitFailed      // a scenario failed: data lost, an assertion did not hold
+	exitInvalid     = persistcheck.ExitInvalid     // invalid input: undefined step, bad flag, malformed feature
+	exitInfra       = persistcheck.ExitInfra       // infrastructure: engine unreachable, image missing, timeout
+	exitInterrupted = persistcheck.ExitInterrupted // stopped by SIGINT or SIGTERM, after cleaning up
 )
 
 const usage = `persistcheck proves what containers keep and lose through kills, stops,

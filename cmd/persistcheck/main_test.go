@@ -117,7 +117,7 @@ func TestExitCodesByKindOfFailure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := run(t, "run", "--format", "pretty", feature(t, tc.feature))
-			if code != tc.want || !strings.Contains(stdout, tc.output) {
+			if code != tc.want || !strings.Contains(stdout+stderr, tc.output) {
 				t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s\nwant the output to contain %q", code, tc.want, stdout, stderr, tc.output)
 			}
 		})
@@ -227,7 +227,7 @@ func TestForeignImages(t *testing.T) {
 	}
 	lies := feature(t, strings.NewReplacer("| layer    | gone   |", "| layer    | intact |").Replace(readFile(t, claims)))
 	code, stdout, _ = run(t, "run", "--format", "pretty", lies)
-	if code != exitFailed || !strings.Contains(stdout, "2 scenarios (2 failed)") || !strings.Contains(stdout, `sentinel "layer" in "app" is gone, expected intact`) {
+	if code != exitFailed || !strings.Contains(stdout, "2 scenarios (2 failed: 2 findings)") || !strings.Contains(stdout, `sentinel "layer" in "app" is gone, expected intact`) {
 		t.Errorf("false claims: exit %d, want 1 with the layer gone in both images:\n%s", code, stdout)
 	}
 	if left := leftovers(t); len(left) > 0 {

@@ -3,8 +3,11 @@ package docker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/persistcheck/persistcheck/harness"
@@ -45,8 +48,7 @@ func (e *Engine) removeWhere(ctx context.Context, filters client.Filters, remove
 	}
 	for _, c := range cs.Items {
 		if remove(c.Labels) {
-			_, err := e.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-			done("container "+name(c.Names, c.ID), err)
+			done("container "+name(c.Names, c.ID), e.removeContainer(ctx, c.ID))
 		}
 	}
 	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: filters})
@@ -55,11 +57,62 @@ func (e *Engine) removeWhere(ctx context.Context, filters client.Filters, remove
 	}
 	for _, v := range vs.Items {
 		if remove(v.Labels) {
-			_, err := e.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
-			done("volume "+v.Name, err)
+			done("volume "+v.Name, e.removeVolume(ctx, v.Name))
 		}
 	}
 	return removed, errors.Join(errs...)
+}
+
+// removeContainer removes a container with its anonymous volumes. A
+// removal already under way, which the engine goes on with after the
+// request for it was cancelled (an interrupted run), is waited for.
+func (e *Engine) removeContainer(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "in progress") {
+		return e.waitGone(ctx, id)
+	}
+	return err
+}
+
+// waitGone returns once the container id no longer exists.
+func (e *Engine) waitGone(ctx context.Context, id string) error {
+	return retry(ctx, func() (bool, error) {
+		_, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		if isGone(err) {
+			return true, nil
+		}
+		return false, err
+	}, func() string { return "container " + id + " is still being removed" })
+}
+
+// removeVolume removes a volume. One still in use, by a container that is
+// being removed, is tried again until that container is gone.
+func (e *Engine) removeVolume(ctx context.Context, name string) error {
+	var last error
+	return retry(ctx, func() (bool, error) {
+		_, err := e.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
+		if err != nil && cerrdefs.IsConflict(err) {
+			last = err
+			return false, nil
+		}
+		return true, err
+	}, func() string { return fmt.Sprintf("volume %s is still in use (%v)", name, last) })
+}
+
+// retry calls try, with growing pauses, until it reports done or fails, or
+// ctx ends, which is an error that says what was still waited for.
+func retry(ctx context.Context, try func() (done bool, err error), waiting func() string) error {
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 500*time.Millisecond) {
+		done, err := try()
+		if done || err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", waiting(), ctx.Err())
+		case <-time.After(pause):
+		}
+	}
 }
 
 // Labelled returns the names of the containers and volumes that carry all

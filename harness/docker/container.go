@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -114,11 +115,35 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 	if err != nil {
 		return harness.Status{}, fail("inspect container", err)
 	}
-	var st harness.Status
-	if s := res.Container.State; s != nil {
-		st = harness.Status{State: string(s.Status), ExitCode: s.ExitCode, OOMKilled: s.OOMKilled}
+	c := res.Container
+	st := harness.Status{RestartCount: c.RestartCount}
+	if s := c.State; s != nil {
+		st.State, st.ExitCode, st.OOMKilled, st.Error = string(s.Status), s.ExitCode, s.OOMKilled, s.Error
+		st.StartedAt, st.FinishedAt = engineTime(s.StartedAt), engineTime(s.FinishedAt)
+		if h := s.Health; h != nil {
+			st.Health = string(h.Status)
+			if n := len(h.Log); n > 0 && h.Log[n-1] != nil {
+				last := h.Log[n-1]
+				st.HealthLog = fmt.Sprintf("exit code %d: %s", last.ExitCode, strings.TrimSpace(last.Output))
+			}
+		}
+	}
+	for _, m := range c.Mounts {
+		st.Mounts = append(st.Mounts, harness.MountStatus{
+			Type: string(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination, RW: m.RW,
+		})
 	}
 	return st, nil
+}
+
+// engineTime parses a time the engine reports; its zero time ("0001-...")
+// and anything unreadable are the zero time.
+func engineTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() < 2000 {
+		return time.Time{}
+	}
+	return t
 }
 
 func (e *Engine) WaitStopped(ctx context.Context, id string) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/moby/client"
@@ -30,7 +31,14 @@ func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, erro
 		if err != nil {
 			return harness.File{}, fail("read "+p, err)
 		}
-		hdr, data, err := firstEntry(res.Content)
+		tr := tar.NewReader(res.Content)
+		hdr, data, err := firstEntry(tr)
+		if err == nil && hdr.Typeflag == tar.TypeDir {
+			f := harness.File{Exists: true, Kind: "folder"}
+			f.Entries, f.Total, err = entries(tr, hdr.Name)
+			res.Content.Close()
+			return f, fail("list "+p, err)
+		}
 		res.Content.Close()
 		if err != nil {
 			return harness.File{}, fail("read "+p, err)
@@ -38,8 +46,6 @@ func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, erro
 		switch hdr.Typeflag {
 		case tar.TypeReg:
 			return harness.File{Exists: true, Kind: "file", Data: data}, nil
-		case tar.TypeDir:
-			return harness.File{Exists: true, Kind: "folder"}, nil
 		case tar.TypeSymlink:
 			if path.IsAbs(hdr.Linkname) {
 				p = hdr.Linkname
@@ -53,9 +59,45 @@ func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, erro
 	return harness.File{}, harness.Errorf(harness.Infrastructure, "read %s: more than %d symbolic links", p, maxLinks)
 }
 
+// maxEntries bounds how many entries of a folder ReadFile lists.
+const maxEntries = 50
+
+// entries lists the entries directly below dir in the rest of an archive of
+// dir, the first maxEntries by name, and counts them all. The archive holds
+// the whole tree: its contents are skipped, not kept.
+func entries(tr *tar.Reader, dir string) ([]harness.Entry, int, error) {
+	var out []harness.Entry
+	total := 0
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("archive: %w", err)
+		}
+		rel := strings.TrimSuffix(strings.TrimPrefix(hdr.Name, dir), "/")
+		if rel == "" || strings.Contains(rel, "/") {
+			continue
+		}
+		total++
+		e := harness.Entry{Name: rel, Kind: "other"}
+		switch hdr.Typeflag {
+		case tar.TypeReg:
+			e.Kind, e.Size = "file", hdr.Size
+		case tar.TypeDir:
+			e.Kind = "folder"
+		case tar.TypeSymlink:
+			e.Kind = "link"
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b harness.Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out[:min(len(out), maxEntries)], total, nil
+}
+
 // firstEntry returns the first entry of a tar stream, with its content.
-func firstEntry(r io.Reader) (*tar.Header, []byte, error) {
-	tr := tar.NewReader(r)
+func firstEntry(tr *tar.Reader) (*tar.Header, []byte, error) {
 	hdr, err := tr.Next()
 	if err != nil {
 		return nil, nil, fmt.Errorf("archive: %w", err)

@@ -1,4 +1,4 @@
-package main
+package persistcheck
 
 import (
 	"slices"
@@ -32,7 +32,7 @@ var planFS = fstest.MapFS{
 func TestShardsSplitScenariosWithoutOverlap(t *testing.T) {
 	var union []string
 	for i := 1; i <= 2; i++ {
-		p, err := makePlan(planFS, []string{"."}, "", shard{i, 2})
+		p, err := makePlan(planFS, []string{"."}, "", Shard{i, 2}, noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,22 +51,24 @@ func TestShardsSplitScenariosWithoutOverlap(t *testing.T) {
 }
 
 func TestPlanFindsUndefinedStepsAndHonoursTags(t *testing.T) {
-	p, err := makePlan(planFS, []string{"."}, "~@slow", shard{1, 1})
+	p, err := makePlan(planFS, []string{"."}, "~@slow", Shard{1, 1}, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.scenarios != 4 {
 		t.Errorf("%d scenarios selected, want 4 (the outline counts once, @slow is out)", p.scenarios)
 	}
-	if len(p.problems) != 1 || !strings.Contains(p.problems[0], "b.feature:5") || !strings.Contains(p.problems[0], `did you mean: Given a volume "data"`) {
+	if len(p.problems) != 1 || !strings.Contains(p.problems[0].String(), "b.feature:5") || !strings.Contains(p.problems[0].String(), `did you mean: Given a volume "data"`) {
 		t.Errorf("problems %q, want the one undefined step with where it is and a hint", p.problems)
 	}
 }
 
 func TestParseShard(t *testing.T) {
 	for in, ok := range map[string]bool{"": true, "1/1": true, "2/4": true, "4/4": true, "0/4": false, "5/4": false, "1/0": false, "x/y": false, "1": false} {
-		if _, err := parseShard(in); (err == nil) != ok {
+		if _, err := ParseShard(in); (err == nil) != ok {
 			t.Errorf("parseShard(%q) error %v, want ok=%v", in, err, ok)
 		}
 	}
 }
+
+func noEnv(string) (string, bool) { return "", false }
