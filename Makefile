@@ -5,7 +5,7 @@
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build
+.PHONY: run test bench lint sweep build release
 
 run:
 	$(GO) run ./cmd/persistcheck run
@@ -15,6 +15,19 @@ test:
 
 build:
 	$(GO) build -o persistcheck ./cmd/persistcheck
+
+# Release binaries carry the agent, compiled for each architecture, so that
+# a machine without Go can build the built-in image: dist/persistcheck-linux-*.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+ARCHES ?= amd64 arm64
+release:
+	rm -rf fixtures/prebuilt dist
+	$(GO) run ./fixtures/prebuild fixtures/prebuilt $(ARCHES)
+	for arch in $(ARCHES); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -tags release -trimpath \
+	    -ldflags "-s -w -X main.version=$(VERSION)" -o dist/persistcheck-linux-$$arch ./cmd/persistcheck || exit 1; \
+	done
+	cd dist && sha256sum persistcheck-linux-* > SHA256SUMS
 
 # The ratio is the harness's time per cycle over the raw engine's: what the
 # harness adds, all checks included, to the work the engine must do anyway.

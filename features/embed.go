@@ -1,6 +1,7 @@
-// Package features holds the built-in feature files: the persistence matrix
-// of DESIGN.md section 1, storage shared between containers, images built
-// from folders, commands and readiness. They are embedded in the persistcheck
+// Package features holds the built-in feature files: what Docker keeps
+// through each lifecycle event (docs/design.md), storage shared between
+// containers, data written through links, images built from folders,
+// commands and readiness. They are embedded in the persistcheck
 // binary with the fixtures they build.
 package features
 

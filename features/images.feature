@@ -48,3 +48,19 @@ Feature: Images built from folders, commands and readiness
     And I kill the container "app"
     And I start the container "app"
     Then the file "/baked/version" in "app" contains "version-1"
+
+  Scenario: Readiness by a port that listens inside the container
+    Given a container "app" built from "fixtures/healthy"
+    And "app" is ready when port "8080" listens
+    When the container "app" is started
+    And I restart the container "app"
+    Then the file "/baked/version" in "app" contains "version-1"
+
+  Scenario: Readiness by the image's own HEALTHCHECK, with a deadline of its own
+    Given a container "app" built from "fixtures/healthy"
+    And "app" is ready when healthy
+    And "app" may take "30s" to become ready
+    When the container "app" is started
+    And I stop the container "app"
+    And I start the container "app"
+    Then the file "/baked/version" in "app" contains "version-1"

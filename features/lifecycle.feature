@@ -1,6 +1,6 @@
 Feature: What a container keeps and loses through its lifecycle
   Each scenario takes the built-in workload through one lifecycle event and
-  asserts a row of DESIGN.md's persistence matrix for every kind of storage
+  asserts a row of the ground truth (docs/design.md) for every kind of storage
   at once: the container layer, an image file changed in place, a named
   volume, a named volume seeded from the image, an anonymous volume from a
   mount, an anonymous volume from the image's VOLUME, a host folder and a

@@ -72,6 +72,20 @@ var falseClaims = []struct {
 		`When I recreate the container "app"
 		Then the sentinel "out" is intact in "app"`,
 		`sentinel "out" in "app" is gone, expected intact`},
+	{"a container that exits at once is started",
+		`Given a container "crasher" from image "persistcheck/app"
+		And "crasher" runs "/.persistcheck/agent no-such-subcommand"
+		When the container "crasher" is started`,
+		`container "crasher" exited (code 2) instead of running`},
+	{"an image that wipes its volume at start keeps the volume's data",
+		`Given a volume "wiped"
+		And a container "wiper" built from "fixtures/wiper"
+		And "wiper" mounts volume "wiped" at "/data"
+		When the container "wiper" is started
+		And I write a sentinel "w" to "/data/w" in "wiper"
+		And I recreate the container "wiper"
+		Then the sentinel "w" is intact in "wiper"`,
+		`sentinel "w" in "wiper" is gone, expected intact`},
 	{"a failing command succeeds",
 		`When I run "/.persistcheck/agent getenv NOT_SET_ANYWHERE" in "app"
 		Then the command succeeds`,
@@ -81,14 +95,16 @@ var falseClaims = []struct {
 // why holds, for some false claims, the explanation their failure must
 // give: Docker's rule, in one line.
 var why = map[string]string{
-	"the tmpfs survives a restart":                            `/scratch/s is in a tmpfs mounted at /scratch; a tmpfs lives in memory and is emptied when its container stops, and a restart stopped it`,
-	"the layer survives a recreate":                           `/var/lib/app/s is in the container layer (no mount covers /var/lib/app); a recreate starts a new container with a fresh layer, so Docker drops it: mount a volume there to keep it`,
-	"an anonymous volume survives a new container":            `/cache/s is on an anonymous volume mounted at /cache; each new container gets a fresh one`,
-	"a named volume is lost to a kill":                        `/data/s is on volume "data", mounted at /data: a named volume outlives its containers, so Docker keeps the data through a kill with SIGKILL`,
-	"a changed image file survives a recreate":                `so Docker drops the change, and what the image ships at the path, if anything, is back`,
-	"a pause loses the tmpfs":                                 `nothing stopped the container since the write (a pause, then unpause)`,
-	"a link into a volume loses its data with the container":  `/data/l is on volume "data", mounted at /data: a named volume outlives its containers`,
-	"a link out of a volume keeps its data across a recreate": `/baked/s is in the container layer (no mount covers /baked); a recreate starts a new container with a fresh layer`,
+	"the tmpfs survives a restart":                                    `/scratch/s is in a tmpfs mounted at /scratch; a tmpfs lives in memory and is emptied when its container stops, and a restart stopped it`,
+	"the layer survives a recreate":                                   `/var/lib/app/s is in the container layer (no mount covers /var/lib/app); a recreate starts a new container with a fresh layer, so Docker drops it: mount a volume there to keep it`,
+	"an anonymous volume survives a new container":                    `/cache/s is on an anonymous volume mounted at /cache; each new container gets a fresh one`,
+	"a named volume is lost to a kill":                                `/data/s is on volume "data", mounted at /data: a named volume outlives its containers, so Docker keeps the data through a kill with SIGKILL`,
+	"a changed image file survives a recreate":                        `so Docker drops the change, and what the image ships at the path, if anything, is back`,
+	"a pause loses the tmpfs":                                         `nothing stopped the container since the write (a pause, then unpause)`,
+	"a link into a volume loses its data with the container":          `/data/l is on volume "data", mounted at /data: a named volume outlives its containers`,
+	"a link out of a volume keeps its data across a recreate":         `/baked/s is in the container layer (no mount covers /baked); a recreate starts a new container with a fresh layer`,
+	"a container that exits at once is started":                       `persistcheck-agent: bad arguments`,
+	"an image that wipes its volume at start keeps the volume's data": `/data/w is on volume "wiped", mounted at /data; a named volume keeps data through a recreate: something in the container removed it (the image's start command?)`,
 }
 
 const background = `

@@ -28,6 +28,7 @@ type pretty struct {
 	mu          sync.Mutex // one scenario's lines at a time
 	lastFeature string
 	showBack    map[string]bool // scenarios that show their background
+	width       int             // of the scenario's longest line, for the comments
 }
 
 func (p *pretty) pickle(sc *scenario) {
@@ -41,7 +42,17 @@ func (p *pretty) pickle(sc *scenario) {
 		p.showBack[sc.id] = true
 		fmt.Fprintf(p.out, "\n%s: %s  %s\n", sc.feature.keyword, sc.feature.name, grey("# "+sc.uri))
 	}
-	fmt.Fprintf(p.out, "\n  %s: %s  %s\n", sc.keyword, sc.name, grey(fmt.Sprintf("# %s:%d", sc.uri, sc.line)))
+	head := fmt.Sprintf("  %s: %s", sc.keyword, sc.name)
+	p.width = len([]rune(head))
+	for _, st := range sc.steps {
+		p.width = max(p.width, len([]rune("    "+st.String()))+len(" (undefined)"))
+	}
+	fmt.Fprintf(p.out, "\n%s  %s\n", pad(head, p.width), grey(fmt.Sprintf("# %s:%d", sc.uri, sc.line)))
+}
+
+// pad fills s with blanks to width runes.
+func pad(s string, width int) string {
+	return s + strings.Repeat(" ", max(0, width-len([]rune(s))))
 }
 
 func (p *pretty) step(sc *scenario, st *step) {
@@ -58,11 +69,11 @@ func (p *pretty) step(sc *scenario, st *step) {
 	if st.status != passed {
 		line += " (" + st.status + ")"
 	}
-	where := ""
-	if st.where != "" {
-		where = "  " + grey("# "+st.where)
+	if st.where == "" {
+		fmt.Fprintf(p.out, "%s\n", paint(line))
+	} else {
+		fmt.Fprintf(p.out, "%s  %s\n", paint(pad(line, p.width)), grey("# "+st.where))
 	}
-	fmt.Fprintf(p.out, "%s%s\n", paint(line), where)
 	if st.arg != nil {
 		fmt.Fprint(p.out, paint(argument(st, "      ")))
 	}

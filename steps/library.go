@@ -1,5 +1,5 @@
 // Package steps is persistcheck's step library for godog: the vocabulary of
-// DESIGN.md section 2, bound to the harness. Plug it into any godog suite
+// docs/design.md, bound to the harness. Plug it into any godog suite
 // with InitializeScenario, or build a Library with options.
 package steps
 

@@ -8,7 +8,7 @@ import (
 	"github.com/persistcheck/persistcheck/steps"
 )
 
-// The entry points of DESIGN.md, as a godog suite of another project would
+// The entry points of the step library, as a godog suite of another project would
 // use them: the whole step library with default options, and cleanup when
 // the suite ends.
 func TestInitializeScenarioPlugsIntoAnySuite(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// design holds the phrases of DESIGN.md section 2 that this version
+// design holds the phrases of docs/design.md that this version
 // implements, verbatim, keyword dropped as godog drops it.
 var design = []string{
 	// Setup

@@ -27,25 +27,29 @@ const (
 )
 
 const usage = `persistcheck proves what containers keep and lose through kills, stops,
-restarts, pauses, removal, recreation, upgrades and crashes.
+restarts, pauses, removal, recreation and upgrades.
 
 usage:
   persistcheck run [flags] [PATH...]   run feature files or folders; the built-in features when none
-  persistcheck steps [-v]              list the step vocabulary (-v: with the patterns)
+  persistcheck steps [-v]              list the step vocabulary
   persistcheck sweep [--all]           remove containers, volumes and folders of runs that died
-  persistcheck version                 print the version
+  persistcheck version                 print the version, the agent's digest and whether the binary carries it
 
 exit codes: 0 passed, 1 a scenario failed, 2 invalid input, 3 infrastructure, 130 interrupted
 run 'persistcheck run -h' for the flags of run.
 `
 
-func main() {
+func main() { os.Exit(process(os.Args[1:])) }
+
+// process runs args as the whole process does: SIGINT or SIGTERM interrupt
+// the run, which then cleans up; a second signal kills at once.
+func process(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
-		stop() // a second signal kills at once
+		stop()
 	}()
-	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	return Main(ctx, args, os.Stdout, os.Stderr)
 }
 
 // Main runs the command line args and returns the exit code. ctx ends when

@@ -19,7 +19,7 @@ import (
 // can only be set per process (DOCKER_HOST, signals).
 func TestMain(m *testing.M) {
 	if os.Getenv("PERSISTCHECK_TEST_MAIN") == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(process(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }
