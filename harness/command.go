@@ -93,52 +93,85 @@ func (r *CommandResult) finding(format string, args ...any) error {
 }
 
 // FileContains checks that path in the container name is a file containing
-// text. It reads a stopped container too (see Container.read).
+// text. It reads a stopped container too (see Container.read). A Finding
+// says where the path lives, lists its folder, and shows the container.
 func (s *Scenario) FileContains(ctx context.Context, name, path, text string) error {
-	f, err := s.readFile(ctx, name, path)
+	f, at, err := s.readFile(ctx, name, path)
 	switch {
 	case err != nil:
 		return err
 	case !f.Exists:
-		return Errorf(Finding, "no file %s in %q, expected one containing %q%s", path, name, text, paren(f.how))
+		return s.fileFinding(ctx, name, at, "no file %s in %q, expected one containing %q%s", at.path, name, text, paren(f.how))
 	case f.Kind != "file":
-		return Errorf(Finding, "%s in %q is a %s, expected a file containing %q", path, name, f.Kind, text)
+		return s.fileFinding(ctx, name, at, "%s in %q is a %s, expected a file containing %q", at.path, name, f.Kind, text)
 	case !strings.Contains(string(f.Data), text):
-		return Errorf(Finding, "%s in %q holds %s %s, which does not contain %q%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), text, paren(f.how))
+		return s.fileFinding(ctx, name, at, "%s in %q holds %s %s, which does not contain %q%s", at.path, name, size(int64(len(f.Data))), excerpt(f.Data), text, paren(f.how))
 	}
 	return nil
 }
 
 // FileAbsent checks that nothing is at path in the container name.
 func (s *Scenario) FileAbsent(ctx context.Context, name, path string) error {
-	f, err := s.readFile(ctx, name, path)
+	f, at, err := s.readFile(ctx, name, path)
 	switch {
 	case err != nil:
 		return err
 	case f.Exists && f.Kind == "file":
-		return Errorf(Finding, "%s exists in %q, holding %s %s; expected no such file%s", path, name, size(int64(len(f.Data))), excerpt(f.Data), paren(f.how))
+		return s.fileFinding(ctx, name, at, "%s exists in %q, holding %s %s; expected no such file%s", at.path, name, size(int64(len(f.Data))), excerpt(f.Data), paren(f.how))
 	case f.Exists:
-		return Errorf(Finding, "%s exists in %q as a %s; expected nothing there", path, name, f.Kind)
+		return s.fileFinding(ctx, name, at, "%s exists in %q as a %s; expected nothing there", at.path, name, f.Kind)
 	}
 	return nil
 }
 
-func (s *Scenario) readFile(ctx context.Context, name, path string) (reading, error) {
+// fileFinding is a Finding about a file, with where it lives, the listing
+// of its folder, and the container's evidence.
+func (s *Scenario) fileFinding(ctx context.Context, name string, at spot, format string, args ...any) error {
+	c, _ := s.Container(name)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+	defer cancel()
+	folder := fmt.Sprintf("folder %s: could not be read", at.parent().path)
+	if found, err := c.read(ctx, at.parent()); err == nil {
+		folder = listing(at.parent().path, found[0].File)
+	}
+	return Errorf(Finding, "%s\n    where: %s\n    %s\n%s", fmt.Sprintf(format, args...), lives(at.path, at.at), folder, c.evidence(ctx, Status{}))
+}
+
+func (s *Scenario) readFile(ctx context.Context, name, path string) (reading, spot, error) {
 	p, err := cleanPath(path)
 	if err != nil {
-		return reading{}, err
+		return reading{}, spot{}, err
 	}
 	c, err := s.Container(name)
 	if err != nil {
-		return reading{}, err
+		return reading{}, spot{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout)
 	defer cancel()
-	found, err := c.read(ctx, c.spotOf(p))
+	at := c.spotOf(p)
+	found, err := c.read(ctx, at)
 	if err != nil {
-		return reading{}, Wrap(fmt.Sprintf("read %s in %q", p, name), Unknown, deadline(ctx, err))
+		return reading{}, at, Wrap(fmt.Sprintf("read %s in %q", p, name), Unknown, deadline(ctx, err))
 	}
-	return found[0], nil
+	return found[0], at, nil
+}
+
+// ExpectLast applies check to the scenario's last command, and adds the
+// evidence of the container it ran in to a Finding.
+func (s *Scenario) ExpectLast(ctx context.Context, check func(*CommandResult) error) error {
+	r, err := s.LastCommand()
+	if err != nil {
+		return err
+	}
+	err = check(r)
+	if err == nil || KindOf(err) != Finding {
+		return err
+	}
+	c, cerr := s.Container(r.Container)
+	if cerr != nil {
+		return err
+	}
+	return Errorf(Finding, "%v\n%s", err, c.evidence(ctx, Status{}))
 }
 
 func paren(s string) string {

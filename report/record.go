@@ -92,16 +92,6 @@ func (sc *scenario) outcome() (state string, kind harness.Kind, message string) 
 	return passed, harness.Unknown, ""
 }
 
-// failedStep returns the step that failed, if any.
-func (sc *scenario) failedStep() *step {
-	for _, st := range sc.steps {
-		if st.status != passed && st.status != skipped && st.status != "" {
-			return st
-		}
-	}
-	return nil
-}
-
 func (sc *scenario) duration() time.Duration {
 	if sc.rec.End.Before(sc.rec.Start) {
 		return 0

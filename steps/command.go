@@ -11,13 +11,7 @@ import (
 func (w *world) commands() []definition {
 	const g = "Commands"
 	last := func(check func(*harness.CommandResult) error) func(context.Context) error {
-		return func(context.Context) error {
-			r, err := w.sc.LastCommand()
-			if err != nil {
-				return err
-			}
-			return check(r)
-		}
+		return func(ctx context.Context) error { return w.sc.ExpectLast(ctx, check) }
 	}
 	return []definition{
 		{g, `I run %q in %q`, `When I run "redis-cli SET k1 v1" in "cache"`, "- container",

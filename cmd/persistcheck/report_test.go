@@ -288,8 +288,6 @@ func TestProblemsStopTheRunAndStillWriteReports(t *testing.T) {
 	}
 }
 
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
 // An interrupted run says so, counts what never ran or was cut short as
 // skipped, never as passed or failed, in the terminal and in JUnit, and
 // leaves nothing behind: interrupted at many points through a scenario that
