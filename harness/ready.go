@@ -239,9 +239,7 @@ type probeWait struct {
 func (p *probeWait) before(context.Context, *Container) error { return nil }
 
 func (p *probeWait) wait(ctx context.Context, c *Container) error {
-	tick := time.NewTicker(probeInterval)
-	defer tick.Stop()
-	for {
+	return poll(ctx, func() (bool, error) {
 		res, err := p.run(ctx, c)
 		if ctx.Err() == nil { // a probe cut short says nothing of the container
 			p.mu.Lock()
@@ -250,12 +248,24 @@ func (p *probeWait) wait(ctx context.Context, c *Container) error {
 		}
 		switch {
 		case err == nil && res.ExitCode == 0:
-			return nil
+			return true, nil
 		case KindOf(err) == Invalid:
-			return Wrap("readiness probe", Invalid, err)
+			return true, Wrap("readiness probe", Invalid, err)
 		}
 		if st, serr := c.status(ctx); serr != nil || st.State != "running" {
-			return errors.Join(err, serr)
+			return true, errors.Join(err, serr)
+		}
+		return false, nil
+	})
+}
+
+// poll calls try every probeInterval until it is done or ctx ends.
+func poll(ctx context.Context, try func() (done bool, err error)) error {
+	tick := time.NewTicker(probeInterval)
+	defer tick.Stop()
+	for {
+		if done, err := try(); done {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -298,27 +308,14 @@ type healthWait struct {
 func (h *healthWait) before(context.Context, *Container) error { return nil }
 
 func (h *healthWait) wait(ctx context.Context, c *Container) error {
-	tick := time.NewTicker(probeInterval)
-	defer tick.Stop()
-	for {
+	return poll(ctx, func() (bool, error) {
 		st, err := c.status(ctx)
 		h.mu.Lock()
 		h.last = st
 		h.mu.Unlock()
-		switch {
-		case err != nil:
-			return err
-		case st.State != "running":
-			return nil // died: the caller says so
-		case st.Health == "healthy":
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
+		// A container that died is done too: the caller says so.
+		return err != nil || st.State != "running" || st.Health == "healthy", err
+	})
 }
 
 func (h *healthWait) seen(context.Context, *Container) string {
