@@ -2,10 +2,11 @@
 #   make run     the built-in scenarios on the built-in images
 #   make test    every test: units, the real engine, the features, with -race
 #   make bench   the canonical cycle through the harness against the raw engine
+#   make images  the example databases' images, built where missing (root, the first time)
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build release
+.PHONY: run test bench lint sweep build release images
 
 run:
 	$(GO) run ./cmd/persistcheck run
@@ -35,6 +36,11 @@ bench:
 	$(GO) test -run '^$$' -bench 'Cycle' -benchtime 10x ./harness/docker/ | tee /dev/stderr | \
 	  awk '/^BenchmarkRawCycle/ {raw=$$3} /^BenchmarkHarnessCycle/ {h=$$3} \
 	       END {if (raw && h) printf "harness/raw = %.2f (%.2f s against %.2f s per cycle)\n", h/raw, h/1e9, raw/1e9}'
+
+# Debian made with debootstrap, then PostgreSQL, MariaDB, Redis and SQLite
+# FROM it; each is built only when the engine lacks its recipe's digest.
+images:
+	$(GO) run ./cmd/images
 
 lint:
 	$(GO) vet ./...
