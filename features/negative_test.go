@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,6 +87,28 @@ var falseClaims = []struct {
 		And I recreate the container "wiper"
 		Then the sentinel "w" is intact in "wiper"`,
 		`sentinel "w" in "wiper" is gone, expected intact`},
+	{"appends in the container layer survive a recreate",
+		`When "app" starts appending records to "/var/log/app.log"
+		And "app" has acknowledged at least 50 records
+		And I recreate the container "app"
+		Then every acknowledged record in "/var/log/app.log" is intact in "app"`,
+		`acknowledged records in /var/log/app.log are lost: the file is not there`},
+	{"appends in a tmpfs survive a restart",
+		`When "app" starts appending records to "/scratch/log"
+		And "app" has acknowledged at least 50 records
+		And I restart the container "app"
+		Then every acknowledged record in "/scratch/log" is intact in "app"`,
+		`acknowledged records in /scratch/log are lost: the file is not there`},
+	{"an image that truncates its data file at start keeps the records",
+		`Given a volume "log"
+		And a container "truncator" built from "fixtures/truncator"
+		And "truncator" mounts volume "log" at "/data"
+		When the container "truncator" is started
+		And "truncator" starts appending records to "/data/log"
+		And "truncator" has acknowledged at least 50 records
+		And I restart the container "truncator"
+		Then every acknowledged record in "/data/log" is intact in "truncator"`,
+		`acknowledged records in /data/log are lost or corrupted: 1-`},
 	{"a failing command succeeds",
 		`When I run "/.persistcheck/agent getenv NOT_SET_ANYWHERE" in "app"
 		Then the command succeeds`,
@@ -103,7 +126,7 @@ var why = map[string]string{
 	"a pause loses the tmpfs":                                         `nothing stopped the container since the write (a pause, then unpause)`,
 	"a link into a volume loses its data with the container":          `/data/l is on volume "data", mounted at /data: a named volume outlives its containers`,
 	"a link out of a volume keeps its data across a recreate":         `/baked/s is in the container layer (no mount covers /baked); a recreate starts a new container with a fresh layer`,
-	"a container that exits at once is started":                       `persistcheck-agent: bad arguments`,
+	"a container that exits at once is started":                       `the last 20 lines of its log:`,
 	"an image that wipes its volume at start keeps the volume's data": `/data/w is on volume "wiped", mounted at /data; a named volume keeps data through a recreate: something in the container removed it (the image's start command?)`,
 }
 
@@ -181,6 +204,21 @@ func TestFalseClaimsFail(t *testing.T) {
 	if tally.Passed != 0 || tally.Failed[harness.Finding] != len(falseClaims) {
 		t.Errorf("outcome: %d passed, failures by kind %v; want all %d as findings", tally.Passed, tally.Failed, len(falseClaims))
 	}
+}
+
+// allCounted reports whether a durability failure counts as lost as many
+// records as its history acknowledged: "all N ..." or "N of N ...", with
+// "acknowledged N (" in the history.
+func allCounted(message string) bool {
+	m := regexp.MustCompile(`(?:all (\d+)|(\d+) of (\d+)) acknowledged records`).FindStringSubmatch(message)
+	h := regexp.MustCompile(`history: attempted \d+, acknowledged (\d+) \(`).FindStringSubmatch(message)
+	if m == nil || h == nil {
+		return false
+	}
+	if m[1] != "" {
+		return m[1] == h[1]
+	}
+	return m[2] == m[3] && m[3] == h[1]
 }
 
 type failure struct{ step, message string }

@@ -14,6 +14,7 @@ import (
 // The agent's answers (see fixtures/agent). They are its protocol: keep the
 // JSON names in step with it.
 type agentWritten struct {
+	Path    string `json:"path"`
 	Real    string `json:"real"`  // where the file landed, links followed
 	Mount   string `json:"mount"` // the mount target holding it; "" for the layer
 	Rel     string `json:"rel"`   // its path below that target
@@ -130,16 +131,25 @@ func (c *Container) write(ctx context.Context, files ...fileContent) ([]landed, 
 		if want := checksum(f.content); w.SHA256 != want || w.Size != len(f.content) {
 			return nil, Errorf(Infrastructure, "the agent in %q wrote %d bytes with sha256 %s to %s, not the %d meant (%s)", c.name, w.Size, w.SHA256, f.path, len(f.content), want)
 		}
-		out[i] = landed{real: w.Real, existed: w.Existed, instance: c.id, events: len(c.events), restarts: st.RestartCount}
-		if w.Mount != "" {
-			j := slices.IndexFunc(c.launched.Mounts, func(m Mount) bool { return m.Target == w.Mount })
-			if j < 0 {
-				return nil, Errorf(Infrastructure, "the agent in %q placed %s on a mount at %s, which the container does not have", c.name, f.path, w.Mount)
-			}
-			out[i].mount, out[i].rel = c.launched.Mounts[j], w.Rel
+		if out[i], err = c.landedAt(w, st); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// landedAt turns the agent's word on where a file landed into the storage
+// that holds it, noting what the container had gone through then.
+func (c *Container) landedAt(w agentWritten, st Status) (landed, error) {
+	l := landed{real: w.Real, existed: w.Existed, instance: c.id, events: len(c.events), restarts: st.RestartCount}
+	if w.Mount != "" {
+		j := slices.IndexFunc(c.launched.Mounts, func(m Mount) bool { return m.Target == w.Mount })
+		if j < 0 {
+			return l, Errorf(Infrastructure, "the agent in %q placed %s on a mount at %s, which the container does not have", c.name, w.Real, w.Mount)
+		}
+		l.mount, l.rel = c.launched.Mounts[j], w.Rel
+	}
+	return l, nil
 }
 
 // reading is what a read found at a path, and how it was read when that

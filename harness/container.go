@@ -206,7 +206,7 @@ func (s *Scenario) ensure(ctx context.Context, m Mount) error {
 		}
 		cctx, cancel := uninterrupted(ctx)
 		defer cancel()
-		if err := s.run.engine.CreateVolume(cctx, v.engineName, s.run.labels(s.ID)); err != nil {
+		if err := s.run.engine.CreateVolume(cctx, v.engineName, v.size, s.run.labels(s.ID)); err != nil {
 			return Wrap(fmt.Sprintf("create volume %q", m.Source), Infrastructure, err)
 		}
 		v.created = true

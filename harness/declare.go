@@ -20,6 +20,24 @@ func (s *Scenario) DeclareVolume(name string) error {
 	return nil
 }
 
+// DeclareSizedVolume declares a named volume whose file system holds size
+// ("16m", "1g"): writes past it fail with ENOSPC, as on a full disk. It
+// needs root on the engine's host, where it is a loop device.
+func (s *Scenario) DeclareSizedVolume(name, size string) error {
+	n, err := parseSize(size, "volume size", minVolume, maxVolume)
+	if err != nil {
+		return err
+	}
+	if v := s.volumes[name]; v != nil && v.size != n {
+		return Errorf(Invalid, "volume %q is declared twice, with different sizes", name)
+	}
+	if err := s.DeclareVolume(name); err != nil {
+		return err
+	}
+	s.volumes[name].size = n
+	return nil
+}
+
 // DeclareHostFolder declares a folder on the engine's host, created under the
 // run's folder when a container that mounts it is first launched. Declaring
 // it again is harmless, and mounting a host folder declares it.

@@ -34,7 +34,9 @@ type Engine interface {
 	// is not empty, and returns the image.
 	Build(ctx context.Context, dir fs.FS, name string) (Image, error)
 
-	CreateVolume(ctx context.Context, name string, labels map[string]string) error
+	// CreateVolume creates a named volume; with size above 0, one whose file
+	// system holds that many bytes, so that writes past it fail with ENOSPC.
+	CreateVolume(ctx context.Context, name string, size int64, labels map[string]string) error
 	// Create creates a container and returns its id. It does not start it.
 	Create(ctx context.Context, spec EngineSpec) (string, error)
 	Start(ctx context.Context, id string) error
@@ -65,6 +67,10 @@ type Engine interface {
 	// Exec runs argv in a running container and returns what it did. A
 	// command that runs and fails is a result, not an error.
 	Exec(ctx context.Context, id string, argv []string) (ExecResult, error)
+	// Stream runs argv as Exec does, as user ("" for the container's own),
+	// calling line with each line of its standard output as it is written.
+	// It returns when argv ends, as it does when its container stops.
+	Stream(ctx context.Context, id, user string, argv []string, line func(string)) (ExecResult, error)
 	// ReadFile reads path through the engine's archive API, which works on a
 	// stopped or paused container too but does not see into a tmpfs.
 	ReadFile(ctx context.Context, id, path string) (File, error)

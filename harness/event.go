@@ -26,7 +26,7 @@ func (e event) String() string {
 	case e.from == "" && e.to != "":
 		s = fmt.Sprintf("%s created container %s", e.what, short(e.to))
 	default:
-		s = fmt.Sprintf("%s of container %s", e.what, short(e.to))
+		s = fmt.Sprintf("%s (container %s)", e.what, short(e.to))
 	}
 	if e.failed {
 		s += ", and failed"

@@ -106,7 +106,7 @@ func (f *fakeEngine) Build(_ context.Context, _ fs.FS, name string) (Image, erro
 	return Image{Ref: "sha256:built"}, nil
 }
 
-func (f *fakeEngine) CreateVolume(_ context.Context, name string, _ map[string]string) error {
+func (f *fakeEngine) CreateVolume(_ context.Context, name string, _ int64, _ map[string]string) error {
 	f.record("CreateVolume %s", name)
 	return nil
 }
@@ -203,6 +203,18 @@ func (f *fakeEngine) Exec(_ context.Context, id string, argv []string) (ExecResu
 		return ExecResult{}, Errorf(Infrastructure, "container %s is not running", id)
 	}
 	return f.agent(id, argv), nil
+}
+
+// Stream plays Exec, line by line.
+func (f *fakeEngine) Stream(ctx context.Context, id, _ string, argv []string, line func(string)) (ExecResult, error) {
+	res, err := f.Exec(ctx, id, argv)
+	for _, l := range strings.Split(strings.TrimSpace(string(res.Stdout)), "\n") {
+		if l != "" {
+			line(l)
+		}
+	}
+	res.Stdout = nil
+	return res, err
 }
 
 // RunBeside plays the agent beside a container, paused or not, reading its

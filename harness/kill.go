@@ -9,7 +9,8 @@ import (
 // container's PID 1 (the init process, which passes it on). The engine counts
 // a SIGKILL as a stop by hand, so no restart policy brings the container back.
 //
-// Inject returns once a SIGKILL has stopped the container. Any other signal
+// Inject returns once a SIGKILL has stopped the container, running or
+// paused. Any other signal
 // whose default action ends a process gets up to grace to do so; a process
 // that handles the signal and lives on is left running.
 func Kill(sig Signal, grace time.Duration) Fault { return kill{sig, grace} }
@@ -24,7 +25,11 @@ var _ Fault = kill{}
 func (k kill) String() string { return "kill with " + k.sig.Name }
 
 func (k kill) Inject(ctx context.Context, c *Container) error {
-	if _, err := c.require(ctx, "kill", "running"); err != nil {
+	states := []string{"running"}
+	if k.sig == SIGKILL {
+		states = append(states, "paused") // the engine kills a frozen container too
+	}
+	if _, err := c.require(ctx, "kill", states...); err != nil {
 		return err
 	}
 	if err := c.engine().Kill(ctx, c.id, k.sig); err != nil {

@@ -35,7 +35,7 @@ const (
 	// settle is how long a container without a readiness condition must
 	// run to count as started: a command that fails at once (a bad flag, a
 	// missing file) exits within it.
-	settle = 100 * time.Millisecond
+	settle = 250 * time.Millisecond
 )
 
 // ready runs start, an action that starts the instance, then waits until the
@@ -50,16 +50,16 @@ func (c *Container) ready(ctx context.Context, start func() error) error {
 	if err := w.before(ctx, c); err != nil {
 		return err
 	}
-	var w0 struct{ restarts int } // the restart count before this start
+	if err := start(); err != nil {
+		return c.startFailed(ctx, err)
+	}
+	restarts := 0 // by the restart policy, before the wait: a crash during it is not ready
 	if c.launched.RestartOnFailure {
 		st, err := c.status(ctx)
 		if err != nil {
 			return err
 		}
-		w0.restarts = st.RestartCount
-	}
-	if err := start(); err != nil {
-		return c.startFailed(ctx, err)
+		restarts = st.RestartCount
 	}
 	limit := c.readyTimeout()
 	wctx, cancel := context.WithTimeout(ctx, limit)
@@ -76,7 +76,7 @@ func (c *Container) ready(ctx context.Context, start func() error) error {
 	switch {
 	case serr != nil:
 		return serr
-	case st.State == "restarting" || c.launched.RestartOnFailure && st.RestartCount > w0.restarts:
+	case st.State == "restarting" || c.launched.RestartOnFailure && st.RestartCount > restarts:
 		return c.died(ctx, st, "crashed and is being restarted by its restart policy")
 	case st.State != "running":
 		return c.died(ctx, st, describe(st)+" instead of running")

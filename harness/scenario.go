@@ -61,10 +61,17 @@ type Scenario struct {
 	containers map[string]*Container
 	sentinels  map[string]*sentinel
 	last       *CommandResult
+	workloads  []*workload
+
+	// background is the context of workloads that outlive the step that
+	// started them; Close ends it.
+	background context.Context
+	stopAll    context.CancelFunc
 }
 
 type volume struct {
 	engineName string
+	size       int64 // bytes its file system holds; 0 for no limit
 	created    bool
 }
 
@@ -76,7 +83,10 @@ type folder struct {
 // Scenario starts a scenario of the run. Nothing is created on the engine
 // until a container is launched.
 func (r *Run) Scenario(name string, src Source) *Scenario {
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Scenario{
+		background: ctx,
+		stopAll:    cancel,
 		ID:         uuid.NewString(),
 		Name:       name,
 		run:        r,
@@ -140,6 +150,10 @@ func deadline(ctx context.Context, err error) error {
 // leaves behind for debugging. Call it on a context that outlives the
 // scenario's.
 func (s *Scenario) Close(ctx context.Context, keep bool) (kept []string, err error) {
+	s.stopAll()
+	for _, w := range s.workloads {
+		<-w.done
+	}
 	if keep {
 		for _, c := range s.containers {
 			if c.id != "" {

@@ -135,7 +135,7 @@ func TestFaultOnContainerInWrongState(t *testing.T) {
 	}{
 		{"kill exited", "exited", Kill(SIGKILL, time.Second), []string{"cannot kill", `"app"`, "it is exited (code 0), not running"}, "Kill"},
 		{"kill with SIGTERM exited", "exited", Kill(Signal{Name: "SIGTERM", Number: 15}, time.Second), []string{"it is exited"}, "Kill"},
-		{"kill paused", "paused", Kill(SIGKILL, time.Second), []string{"it is paused, not running"}, "Kill"},
+		{"kill with SIGTERM paused", "paused", Kill(Signal{Name: "SIGTERM", Number: 15}, time.Second), []string{"it is paused, not running"}, "Kill"},
 		{"stop exited", "exited", Stop(time.Second), []string{"cannot stop", "exited"}, "Stop"},
 		{"pause exited", "exited", Pause(), []string{"cannot pause", "exited"}, "Pause"},
 		{"unpause running", "running", Unpause(), []string{"cannot unpause", "it is running, not paused"}, "Unpause"},

@@ -15,10 +15,16 @@ import (
 // file left by anything else can pass for it.
 type sentinel struct {
 	name    string
-	path    string // where it was written, in the writer, as the step says
-	writer  string
 	content []byte
-	landed  // where it really is, links followed
+	placed
+}
+
+// placed is a file a container wrote: where the step said, and where it
+// really landed.
+type placed struct {
+	path   string // where it was written, in the writer, as the step says
+	writer string
+	landed // where it really is, links followed
 }
 
 // SentinelAt names a sentinel and where to write it.
@@ -46,8 +52,7 @@ func (s *Scenario) WriteSentinels(ctx context.Context, name string, list ...Sent
 		}
 		sn := &sentinel{
 			name:   at.Name,
-			path:   p,
-			writer: name,
+			placed: placed{path: p, writer: name},
 			content: fmt.Appendf(nil, "persistcheck sentinel %q\nwritten to %s in %q at %s\nrun %s scenario %s\nnonce %s\n",
 				at.Name, p, name, time.Now().UTC().Format(time.RFC3339Nano), s.run.ID, s.ID, uuid.NewString()),
 		}
@@ -122,7 +127,7 @@ func (s *Scenario) CheckSentinels(ctx context.Context, name string, sentinelName
 // it onto a volume or off one. Storage that outlives containers is looked
 // for wherever c mounts it; the writer's own anonymous volume or tmpfs where
 // the writer mounts it; anything else at the path it landed at.
-func (sn *sentinel) spotIn(c *Container) spot {
+func (sn *placed) spotIn(c *Container) spot {
 	for _, m := range c.launched.Mounts {
 		same := m.Kind == sn.mount.Kind && m.Source == sn.mount.Source
 		if sn.mount.Kind != 0 && !sn.mount.Kind.outlives() {

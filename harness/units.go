@@ -8,11 +8,14 @@ import (
 	"syscall"
 )
 
-// Memory limits the Docker engine accepts, and a size that parses.
+// Sizes the engine accepts for memory limits and volumes, and a size that
+// parses.
 var (
-	minMemory  = int64(6 << 20)
-	maxMemory  = int64(1 << 50) // a petabyte: past any machine
-	memorySize = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([kmg]?)$`)
+	minMemory = int64(6 << 20)
+	maxMemory = int64(1 << 50) // a petabyte: past any machine
+	minVolume = int64(2 << 20) // the least an ext4 file system with a journal wants
+	maxVolume = int64(64 << 30)
+	sizeRE    = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([kmg]?)$`)
 )
 
 // ParseMemory parses a memory size the way `docker run -m` does: a number of
@@ -20,21 +23,39 @@ var (
 // optional trailing b or ib: 64m, 64MB, 64MiB, 1g). Sizes below the engine's
 // minimum of 6 MiB are Invalid.
 func ParseMemory(s string) (int64, error) {
+	return parseSize(s, "memory limit", minMemory, maxMemory)
+}
+
+// parseSize parses a size as ParseMemory does, within min and max.
+func parseSize(s, what string, min, max int64) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
-	m := memorySize.FindStringSubmatch(t)
+	m := sizeRE.FindStringSubmatch(t)
 	if m == nil {
-		return 0, Errorf(Invalid, "bad memory size %q: write a number with a unit, e.g. 64m or 1g", s)
+		return 0, Errorf(Invalid, "bad %s %q: write a number with a unit, e.g. 64m or 1g", what, s)
 	}
 	n, _ := strconv.ParseFloat(m[1], 64)
 	n *= map[string]float64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m[2]]
 	switch {
-	case n > float64(maxMemory):
-		return 0, Errorf(Invalid, "memory limit %q is larger than any machine", s)
-	case n < float64(minMemory):
-		return 0, Errorf(Invalid, "memory limit %q is below the engine's minimum of 6m", s)
+	case n > float64(max):
+		return 0, Errorf(Invalid, "%s %q is larger than %s", what, s, human(max))
+	case n < float64(min):
+		return 0, Errorf(Invalid, "%s %q is below the least of %s", what, s, human(min))
 	}
 	return int64(n), nil
+}
+
+// human renders a size in the largest binary unit that divides it.
+func human(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"p", 1 << 50}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d%s", n/u.size, u.suffix)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // signals are the Linux signal names, by number.

@@ -6,7 +6,7 @@ import (
 )
 
 func TestJudge(t *testing.T) {
-	sn := &sentinel{name: "s1", path: "/data/s1", writer: "app", content: []byte("persistcheck sentinel s1\n")}
+	sn := &sentinel{name: "s1", placed: placed{path: "/data/s1", writer: "app"}, content: []byte("persistcheck sentinel s1\n")}
 	tests := []struct {
 		name string
 		f    File
@@ -38,7 +38,7 @@ func TestJudge(t *testing.T) {
 
 func TestVerdictExpect(t *testing.T) {
 	content := []byte("persistcheck sentinel s1\n")
-	sn := &sentinel{name: "s1", path: "/data/s1", writer: "writer", content: content}
+	sn := &sentinel{name: "s1", placed: placed{path: "/data/s1", writer: "writer"}, content: content}
 	long := []byte(strings.Repeat("x", 100))
 	tests := []struct {
 		name     string

@@ -52,7 +52,7 @@ func (j *junit) Summary() {
 			byURI[sc.uri] = s
 			order = append(order, s)
 		}
-		c := junitCase{Name: sc.name, Classname: s.Name, File: sc.uri, Line: sc.line, Time: seconds(sc.duration())}
+		c := junitCase{Name: sc.name, Classname: s.Name, File: sc.uri, Line: sc.line, Time: seconds(sc.duration().Round(time.Millisecond))}
 		if names[sc.uri+"\x00"+sc.name] > 1 {
 			c.Name = fmt.Sprintf("%s [line %d]", sc.name, sc.line)
 		}
@@ -69,7 +69,7 @@ func (j *junit) Summary() {
 			s.skipped++
 		}
 		s.tests++
-		s.time += sc.duration()
+		s.time += sc.duration().Round(time.Millisecond) // as the case shows it, so that the sum adds up
 		if s.start.IsZero() || !sc.rec.Start.IsZero() && sc.rec.Start.Before(s.start) {
 			s.start = sc.rec.Start
 		}

@@ -44,6 +44,8 @@ func (w *world) lifecycle() []definition {
 			inject(harness.LaunchAgain)},
 		{g, `I recreate the container %q`, `When I recreate the container "app"`, "container",
 			inject(harness.Recreate)},
+		{g, `the main process of %q crashes`, `When the main process of "app" crashes`, "container",
+			inject(harness.Crash)},
 		{g, `I upgrade the container %q to image %q`, `When I upgrade the container "app" to image "myapp:2.0"`, "container -",
 			func(ctx context.Context, name, image string) error {
 				return w.sc.Inject(ctx, name, harness.Upgrade(image))

@@ -44,6 +44,7 @@ func (w *world) definitions() []definition {
 	defs := append(w.setup(), w.lifecycle()...)
 	defs = append(defs, w.sentinelSteps()...)
 	defs = append(defs, w.commands()...)
+	defs = append(defs, w.durability()...)
 	for i := range defs {
 		defs[i].pattern = "^" + strings.ReplaceAll(defs[i].pattern, "%q", q) + "$"
 	}

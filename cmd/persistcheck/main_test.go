@@ -285,7 +285,7 @@ func TestSweepRemovesWhatDeadRunsLeft(t *testing.T) {
 	host, _ := os.Hostname()
 	dead := map[string]string{harness.LabelRun: "test-sweep", harness.LabelOwner: host + ":999999999"}
 	t.Cleanup(func() { e.RemoveLabelled(ctx, dead) })
-	if err := e.CreateVolume(ctx, "pc-test-sweep-"+strings.ReplaceAll(t.Name(), "/", "-"), dead); err != nil {
+	if err := e.CreateVolume(ctx, "pc-test-sweep-"+strings.ReplaceAll(t.Name(), "/", "-"), 0, dead); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := run(t, "sweep")

@@ -158,7 +158,7 @@ func TestFailuresExplainThemselvesInEveryReport(t *testing.T) {
 		`last event: recreate replaced container`,
 		`mounts, as the engine reports them:`,
 		`container "app" exited (code 2) instead of running`,
-		`persistcheck-agent: bad arguments`, // the crashed container's log
+		`persistcheck-agent version `, // the crashed container's log: its usage
 		`never pulls`,
 		`4 scenarios (1 passed, 3 failed: 2 findings, 1 infrastructure)`,
 		`# sentinel.go:`, // the Go code behind a step

@@ -24,9 +24,11 @@ func (e *Engine) RemoveLabelled(ctx context.Context, labels map[string]string) (
 // created and whose owner (the label harness.LabelOwner) is not alive by
 // the given test. It returns what it removed.
 func (e *Engine) Sweep(ctx context.Context, alive func(owner string) bool) ([]string, error) {
-	return e.removeWhere(ctx, client.Filters{}.Add("label", harness.LabelRun), func(labels map[string]string) bool {
+	removed, err := e.removeWhere(ctx, client.Filters{}.Add("label", harness.LabelRun), func(labels map[string]string) bool {
 		return !alive(labels[harness.LabelOwner])
 	})
+	loops, lerr := e.sweepLoops(ctx)
+	return append(removed, loops...), errors.Join(err, lerr)
 }
 
 // removeWhere removes the containers, then the volumes, that filters list
@@ -57,7 +59,11 @@ func (e *Engine) removeWhere(ctx context.Context, filters client.Filters, remove
 	}
 	for _, v := range vs.Items {
 		if remove(v.Labels) {
-			done("volume "+v.Name, e.removeVolume(ctx, v.Name))
+			err := e.removeVolume(ctx, v.Name)
+			if err == nil || isGone(err) {
+				err = errors.Join(err, releaseLoop(v.Labels))
+			}
+			done("volume "+v.Name, err)
 		}
 	}
 	return removed, errors.Join(errs...)

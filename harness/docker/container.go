@@ -158,7 +158,12 @@ func (e *Engine) WaitStopped(ctx context.Context, id string) error {
 	}
 }
 
-func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
+// CreateVolume creates a named volume; with a size above 0, one limited to
+// that many bytes (see createSized).
+func (e *Engine) CreateVolume(ctx context.Context, name string, size int64, labels map[string]string) error {
+	if size > 0 {
+		return e.createSized(ctx, name, size, labels)
+	}
 	_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: labels})
 	return fail(fmt.Sprintf("create volume %s", name), err)
 }

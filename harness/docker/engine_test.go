@@ -195,7 +195,7 @@ func TestExecSeparatesStreamsAndReportsMissingExecutables(t *testing.T) {
 func TestReadFileOnAStoppedContainer(t *testing.T) {
 	labels := testLabels(t)
 	vol := "pc-test-" + uuid.NewString()[:8]
-	if err := engine.CreateVolume(ctxFor(t), vol, labels); err != nil {
+	if err := engine.CreateVolume(ctxFor(t), vol, 0, labels); err != nil {
 		t.Fatal(err)
 	}
 	id := launch(t, harness.EngineSpec{
@@ -327,7 +327,7 @@ func TestSweepRemovesOnlyTheDead(t *testing.T) {
 	alive := map[string]string{harness.LabelRun: run, harness.LabelOwner: harness.Owner()}
 	t.Cleanup(func() { engine.RemoveLabelled(context.Background(), map[string]string{harness.LabelRun: run}) })
 	for _, labels := range []map[string]string{dead, alive} {
-		if err := engine.CreateVolume(ctx, "pc-test-"+uuid.NewString()[:8], labels); err != nil {
+		if err := engine.CreateVolume(ctx, "pc-test-"+uuid.NewString()[:8], 0, labels); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -384,7 +384,7 @@ func TestReadViaMountsWithoutSeeding(t *testing.T) {
 	ctx := ctxFor(t)
 	full, empty := "pc-test-"+uuid.NewString()[:8], "pc-test-"+uuid.NewString()[:8]
 	for _, v := range []string{full, empty} {
-		if err := engine.CreateVolume(ctx, v, labels); err != nil {
+		if err := engine.CreateVolume(ctx, v, 0, labels); err != nil {
 			t.Fatal(err)
 		}
 	}

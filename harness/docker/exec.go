@@ -3,6 +3,7 @@ package docker
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"time"
 
@@ -16,8 +17,20 @@ import (
 // and its stdout and stderr apart. An executable that cannot be started is
 // Invalid: the runtime reports it as exit code 126 with its reason.
 func (e *Engine) Exec(ctx context.Context, id string, argv []string) (harness.ExecResult, error) {
+	return e.exec(ctx, id, "", argv, nil)
+}
+
+// Stream runs argv as Exec does, as user ("" for the container's own), and
+// calls line with each line of its stdout as it is written. The result's
+// Stdout is empty. It returns when argv ends, which it does when its
+// container stops.
+func (e *Engine) Stream(ctx context.Context, id, user string, argv []string, line func(string)) (harness.ExecResult, error) {
+	return e.exec(ctx, id, user, argv, line)
+}
+
+func (e *Engine) exec(ctx context.Context, id, user string, argv []string, line func(string)) (harness.ExecResult, error) {
 	created, err := e.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
-		Cmd: argv, AttachStdout: true, AttachStderr: true,
+		Cmd: argv, User: user, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
 		return harness.ExecResult{}, fail("exec", err)
@@ -28,9 +41,13 @@ func (e *Engine) Exec(ctx context.Context, id string, argv []string) (harness.Ex
 	}
 	defer att.Close()
 	var stdout, stderr bytes.Buffer
+	var out io.Writer = &stdout
+	if line != nil {
+		out = &lineWriter{line: line}
+	}
 	copied := make(chan error, 1)
 	go func() {
-		_, err := stdcopy.StdCopy(&stdout, &stderr, att.Reader)
+		_, err := stdcopy.StdCopy(out, &stderr, att.Reader)
 		copied <- err
 	}()
 	select {
@@ -52,6 +69,24 @@ func (e *Engine) Exec(ctx context.Context, id string, argv []string) (harness.Ex
 		}
 	}
 	return res, nil
+}
+
+// lineWriter calls line with each complete line written to it.
+type lineWriter struct {
+	line func(string)
+	buf  []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
 }
 
 // execExitCode waits for the engine to mark the exec finished, which it does
