@@ -27,7 +27,7 @@ const (
 )
 
 const usage = `persistcheck proves what containers keep and lose through kills, stops,
-restarts, pauses, removal, recreation and upgrades.
+restarts, pauses, removal, recreation, upgrades, crashes and full disks.
 
 usage:
   persistcheck run [flags] [PATH...]   run feature files or folders; the built-in features when none
