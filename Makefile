@@ -46,6 +46,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 examples/release-gate/.github/workflows/release-gate.yml
 
 sweep:
 	$(GO) run ./cmd/persistcheck sweep

@@ -1,14 +1,19 @@
 package persistcheck
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
+	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/cucumber/godog"
 
+	"github.com/persistcheck/persistcheck/compose"
+	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/steps"
 )
 
@@ -106,7 +111,21 @@ func makePlan(fsys fs.FS, paths []string, tags string, sh Shard, lookup func(str
 				}
 				sts = append(sts, ls)
 			}
-			for _, lp := range steps.Lint(sts, lookup) {
+			services := func(rel string) (containers, volumes, folders []string, err error) {
+				src := harness.Source{FS: fsys, Dir: path.Dir(uri)}
+				if fsys == nil {
+					src.Dir = filepath.Dir(uri)
+				}
+				st, err := compose.Load(context.Background(), src, rel, lookup)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				for _, s := range st.Services {
+					containers = append(containers, s.Name)
+				}
+				return containers, st.Volumes, st.Folders, nil
+			}
+			for _, lp := range steps.Lint(sts, steps.LintOptions{Lookup: lookup, Services: services}) {
 				key := fmt.Sprintf("%s:%d: %s", uri, lp.Line, lp.Message)
 				if reported[key] {
 					continue

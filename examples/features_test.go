@@ -37,14 +37,24 @@ func ensure(t *testing.T, names ...string) {
 // The examples' features pass: what each database's settings promise, it
 // keeps.
 func TestFeatures(t *testing.T) {
-	ensure(t, "redis")
-	persistcheck.Run(t, "redis")
+	ensure(t)
+	for _, db := range []string{"postgres", "mariadb", "redis", "sqlite"} {
+		t.Run(db, func(t *testing.T) { persistcheck.Run(t, db) })
+	}
+}
+
+// The release gate, run as a release would run it, with the built-in image
+// as the candidate (and, PREVIOUS_IMAGE unset, as the release it upgrades).
+func TestReleaseGate(t *testing.T) {
+	t.Setenv("APP_IMAGE", "persistcheck/app")
+	t.Setenv("APP_DATA", "/data")
+	persistcheck.Run(t, "release-gate")
 }
 
 // Negative controls on real databases: false durability claims fail, with
 // the lost numbers named and counted.
 func TestFalseDurabilityClaimsFail(t *testing.T) {
-	ensure(t, "redis")
+	ensure(t)
 	for _, c := range []struct {
 		name, feature, want string
 	}{
@@ -60,6 +70,31 @@ func TestFalseDurabilityClaimsFail(t *testing.T) {
     And I start the container "cache"
     Then every acknowledged n is listed by "redis-cli --scan --pattern k*" in "cache"
 `, `acknowledged n are missing from redis-cli --scan --pattern k* in "cache"`},
+		{"redis with snapshots only keeps its keys through a kill", `Feature: false
+  Scenario: snapshots only
+    Given a volume "data"
+    And a container "cache" from image "persistcheck/redis:7"
+    And "cache" mounts volume "data" at "/data"
+    And "cache" runs "redis-server --appendonly no --save '3600 1'"
+    And "cache" is ready when healthy
+    When the container "cache" is started
+    And "cache" starts running "redis-cli SET k{n} v{n}" for n from 1 upward
+    And "cache" has acknowledged at least 100 records
+    And I kill the container "cache"
+    And I start the container "cache"
+    Then every acknowledged n is listed by "redis-cli --scan --pattern k*" in "cache"
+`, `acknowledged n are missing from redis-cli --scan --pattern k* in "cache"`},
+		{"postgres without a named volume keeps its rows through a recreate", `Feature: false
+  Scenario: the anonymous VOLUME
+    Given a container "db" from image "persistcheck/postgres:15"
+    And "db" is ready when healthy
+    And "db" may take "2m" to become ready
+    When the container "db" is started
+    And I run "psql -c 'CREATE TABLE t (n int)'" in "db"
+    And I run "psql -c 'INSERT INTO t VALUES ({n})'" in "db" for n from 1 to 50
+    And I recreate the container "db"
+    Then every acknowledged n is listed by "psql -Atc 'SELECT n FROM t'" in "db"
+`, `the listing psql -Atc "SELECT n FROM t" in "db" exited 1, so it lists nothing of the 50 acknowledged`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -75,8 +110,17 @@ func TestFalseDurabilityClaimsFail(t *testing.T) {
 				t.Fatalf("exit %d, want 1 (a finding)\n%s\n%s", res.Code, out.String(), errOut.String())
 			}
 			text := out.String()
+			for _, line := range strings.Split(text, "\n") {
+				if strings.Contains(line, "acknowledged n are missing") || strings.Contains(line, "lists nothing") {
+					t.Log(strings.TrimSpace(line)) // what was lost, measured
+					break
+				}
+			}
 			if !strings.Contains(text, c.want) {
 				t.Errorf("the report lacks %q:\n%s", c.want, text)
+			}
+			if strings.Contains(c.want, "exited") {
+				return // the listing failed: the table is gone, and all with it
 			}
 			m := regexp.MustCompile(`(\d+) of (\d+) acknowledged n are missing`).FindStringSubmatch(text)
 			h := regexp.MustCompile(`attempted \d+, acknowledged (\d+) \(`).FindStringSubmatch(text)

@@ -42,7 +42,7 @@ func (c *Container) launch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := c.spec.Ready.(ReadyWhenHealthy); ok && !img.Health {
+	if _, ok := c.spec.Ready.(ReadyWhenHealthy); ok && !img.Health && c.spec.Health == nil {
 		return Errorf(Invalid, "container %q is to be ready when healthy, but its image %s declares no HEALTHCHECK: choose another readiness condition, or add a HEALTHCHECK to the image", c.name, img.Ref)
 	}
 	spec := c.spec.withImageVolumes(img)
@@ -58,7 +58,11 @@ func (c *Container) launch(ctx context.Context) error {
 	id, err := c.engine().Create(cctx, EngineSpec{
 		Name:             name,
 		Image:            img.Ref,
+		Entrypoint:       spec.Entrypoint,
 		Cmd:              spec.Cmd,
+		User:             spec.User,
+		WorkingDir:       spec.WorkingDir,
+		Health:           spec.Health,
 		Env:              spec.Env,
 		Labels:           c.s.run.labels(c.s.ID),
 		Mounts:           mounts,

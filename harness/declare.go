@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,35 @@ func (s *Scenario) DeclareBuiltContainer(name, dir string) error {
 	}
 	return s.declare(name, ContainerSpec{BuildDir: dir})
 }
+
+// DeclareSpec declares a container with a whole spec at once, as a Compose
+// service declares one. The named volumes and host folders it mounts must
+// be declared first.
+func (s *Scenario) DeclareSpec(name string, spec ContainerSpec) error {
+	mounts := spec.Mounts
+	spec.Mounts = nil
+	switch {
+	case spec.BuildDir != "":
+		if _, _, err := s.src.folder(spec.BuildDir); err != nil {
+			return err
+		}
+	case strings.TrimSpace(spec.Image) == "":
+		return Errorf(Invalid, "container %q needs an image or a folder to build", name)
+	}
+	if err := s.declare(name, spec.clone()); err != nil {
+		return err
+	}
+	for _, m := range mounts {
+		if err := s.Mount(name, m); err != nil {
+			delete(s.containers, name)
+			return Wrap(fmt.Sprintf("container %q", name), Unknown, err)
+		}
+	}
+	return nil
+}
+
+// Source returns where the scenario's feature file is.
+func (s *Scenario) Source() Source { return s.src }
 
 func (s *Scenario) declare(name string, spec ContainerSpec) error {
 	if name == "" {

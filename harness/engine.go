@@ -104,7 +104,11 @@ type Image struct {
 type EngineSpec struct {
 	Name             string
 	Image            string
+	Entrypoint       []string // empty: the image's
 	Cmd              []string // empty: the image's
+	User             string   // empty: the image's
+	WorkingDir       string   // empty: the image's
+	Health           *Healthcheck
 	Env              []string
 	Labels           map[string]string
 	Mounts           []EngineMount

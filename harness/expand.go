@@ -24,7 +24,7 @@ func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 			continue
 		}
 		out.WriteString(s[:i])
-		end := strings.IndexByte(s[i:], '}')
+		end := closing(s[i:])
 		if end < 0 {
 			return "", Errorf(Invalid, "unterminated ${ in %q: close it with }, or write $${ for a literal ${", s)
 		}
@@ -38,12 +38,35 @@ func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 		case ok && (value != "" || !hasDefault):
 			out.WriteString(value)
 		case hasDefault:
-			out.WriteString(fallback)
+			v, err := Expand(fallback, lookup) // a default may name a variable too
+			if err != nil {
+				return "", err
+			}
+			out.WriteString(v)
 		default:
 			return "", Errorf(Invalid, "variable %s is not set: export it, or give a default as ${%s:-value}", name, name)
 		}
 		s = s[i+end+1:]
 	}
+}
+
+// closing returns the index of the } that closes the ${ s starts with,
+// past any ${...} nested in a default; -1 if none does.
+func closing(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "${"):
+			depth++
+			i++
+		case s[i] == '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 func isVarName(s string) bool {

@@ -194,3 +194,22 @@ func TestQuoteCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandNestedDefault(t *testing.T) {
+	lookup := func(k string) (string, bool) {
+		v, ok := map[string]string{"APP_IMAGE": "myapp:2"}[k]
+		return v, ok
+	}
+	for in, want := range map[string]string{
+		"${PREVIOUS:-${APP_IMAGE}}":     "myapp:2",
+		"${APP_IMAGE:-${PREVIOUS}}":     "myapp:2",
+		"x${PREVIOUS:-a${APP_IMAGE}b}y": "xamyapp:2by",
+	} {
+		if got, err := Expand(in, lookup); err != nil || got != want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := Expand("${PREVIOUS:-${MISSING}}", lookup); err == nil {
+		t.Error("a default naming an unset variable expanded")
+	}
+}

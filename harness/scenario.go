@@ -45,6 +45,28 @@ func (src Source) folder(rel string) (fs.FS, string, error) {
 	return sub, dir, nil
 }
 
+// ReadFile reads the file rel, relative to the feature file, and returns
+// its content and where it is (a path in FS, or on the host).
+func (src Source) ReadFile(rel string) ([]byte, string, error) {
+	if src.FS == nil {
+		p := rel
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(src.Dir, rel)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, p, Errorf(Invalid, "no file %s (files named by a scenario are relative to its feature file)", p)
+		}
+		return data, p, nil
+	}
+	p := path.Join(src.Dir, rel)
+	data, err := fs.ReadFile(src.FS, p)
+	if err != nil {
+		return nil, p, Errorf(Invalid, "no file %s among the built-in files", p)
+	}
+	return data, p, nil
+}
+
 // Scenario is the world of one scenario: the objects it declared, what it
 // created on the engine, the sentinels it wrote and the last command it ran.
 // Names are scenario-scoped: two scenarios may both have a container "app".

@@ -57,15 +57,29 @@ func (k MountKind) outlives() bool { return k == NamedVolume || k == HostFolder 
 // ContainerSpec is what a scenario declares about a container. Launching it
 // again creates a new container from the same spec.
 type ContainerSpec struct {
-	Image            string // an image on the engine, or
-	BuildDir         string // a Dockerfile folder, relative to the feature file
+	Image            string   // an image on the engine, or
+	BuildDir         string   // a Dockerfile folder, relative to the feature file
+	Entrypoint       []string // empty: the image's
 	Cmd              []string
-	Env              []string // KEY=VALUE
-	MemoryLimit      int64    // bytes; 0 means none
+	User             string       // empty: the image's
+	WorkingDir       string       // empty: the image's
+	Health           *Healthcheck // nil: the image's HEALTHCHECK, if any
+	Env              []string     // KEY=VALUE
+	MemoryLimit      int64        // bytes; 0 means none
 	RestartOnFailure bool
 	Mounts           []Mount
 	Ready            Readiness     // nil: ReadyWhenRunning
 	ReadyTimeout     time.Duration // 0: the run's timeout
+}
+
+// Healthcheck is a health check of the container's own, in place of its
+// image's HEALTHCHECK.
+type Healthcheck struct {
+	Test        []string // as the engine takes it: ["CMD", ...] or ["CMD-SHELL", "..."]
+	Interval    time.Duration
+	Timeout     time.Duration
+	StartPeriod time.Duration
+	Retries     int
 }
 
 // ready returns the spec's readiness condition.
@@ -150,6 +164,7 @@ func (s *ContainerSpec) addMount(m Mount) error {
 func (s ContainerSpec) clone() ContainerSpec {
 	c := s
 	c.Cmd = append([]string(nil), s.Cmd...)
+	c.Entrypoint = append([]string(nil), s.Entrypoint...)
 	c.Env = append([]string(nil), s.Env...)
 	c.Mounts = append([]Mount(nil), s.Mounts...)
 	return c

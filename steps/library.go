@@ -140,7 +140,7 @@ func (l *Library) connect(ctx context.Context) (*harness.Run, error) {
 // and an error a step then sees is the interruption's, not a finding: the
 // scenario counts as skipped.
 func (l *Library) InitializeScenario(sc *godog.ScenarioContext) {
-	w := &world{lookup: l.opts.Lookup}
+	w := &world{lookup: l.opts.Lookup, log: l.opts.Log}
 	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
 		w.rec = l.begin(s.Id)
 		if ctx.Err() != nil {

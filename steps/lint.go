@@ -29,9 +29,10 @@ type Problem struct {
 // container, volume or host folder used but not declared before (with the
 // closest declared name), one declared twice, a sentinel checked that no
 // step before writes, and a state other than intact, gone or corrupted.
-func Lint(sts []ScenarioStep, lookup func(string) (string, bool)) []Problem {
+func Lint(sts []ScenarioStep, opts LintOptions) []Problem {
 	l := linter{
-		lookup:   lookup,
+		lookup:   opts.Lookup,
+		services: opts.Services,
 		declared: map[string][]string{},
 	}
 	for _, st := range sts {
@@ -40,8 +41,18 @@ func Lint(sts []ScenarioStep, lookup func(string) (string, bool)) []Problem {
 	return l.problems
 }
 
+// LintOptions are what Lint needs from outside the steps.
+type LintOptions struct {
+	Lookup func(string) (string, bool) // resolves ${VAR}
+	// Services reads a Compose file, relative to the feature file, and
+	// returns the containers, volumes and host folders it declares. nil:
+	// such a step declares nothing the linter knows of.
+	Services func(rel string) (containers, volumes, folders []string, err error)
+}
+
 type linter struct {
 	lookup   func(string) (string, bool)
+	services func(string) ([]string, []string, []string, error)
 	declared map[string][]string // by role: container, volume, folder, sentinel
 	problems []Problem
 }
@@ -101,6 +112,26 @@ func (l *linter) step(st ScenarioStep) {
 // use checks one name of a role: declared (or written) before if used,
 // not declared twice if declared.
 func (l *linter) use(st ScenarioStep, role, name string) {
+	if role == "compose+" {
+		if l.services == nil {
+			return
+		}
+		containers, volumes, folders, err := l.services(name)
+		if err != nil {
+			l.problem(st, "%v", err)
+			return
+		}
+		for _, c := range containers {
+			l.use(st, "container+", c)
+		}
+		for _, v := range volumes {
+			l.use(st, "volume+", v)
+		}
+		for _, f := range folders {
+			l.use(st, "folder+", f)
+		}
+		return
+	}
 	declares := strings.HasSuffix(role, "+")
 	role = strings.TrimSuffix(role, "+")
 	n, ok := nouns[role]

@@ -21,10 +21,10 @@ func lintText(t *testing.T, lines ...string) []Problem {
 		}
 		sts = append(sts, st)
 	}
-	return Lint(sts, func(name string) (string, bool) {
+	return Lint(sts, LintOptions{Lookup: func(name string) (string, bool) {
 		v, ok := map[string]string{"IMAGE": "persistcheck/app"}[name]
 		return v, ok
-	})
+	}})
 }
 
 func TestLintFindsMistakesWithTheirLines(t *testing.T) {

@@ -2,9 +2,41 @@ package steps
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/persistcheck/persistcheck/compose"
 
 	"github.com/persistcheck/persistcheck/harness"
 )
+
+// services declares the containers and named volumes of a Compose file,
+// under the names the file gives them, and says which of its keys are not
+// used.
+func (w *world) services(ctx context.Context, file string) error {
+	st, err := compose.Load(ctx, w.sc.Source(), file, w.lookup)
+	if err != nil {
+		return err
+	}
+	for _, v := range st.Volumes {
+		if err := w.sc.DeclareVolume(v); err != nil {
+			return err
+		}
+	}
+	for _, f := range st.Folders {
+		if err := w.sc.DeclareHostFolder(f); err != nil {
+			return err
+		}
+	}
+	for _, s := range st.Services {
+		if err := w.sc.DeclareSpec(s.Name, s.Spec); err != nil {
+			return err
+		}
+	}
+	for _, warning := range st.Warnings {
+		fmt.Fprintf(w.log, "persistcheck: %s: %s\n", st.File, warning)
+	}
+	return nil
+}
 
 // setup declares storage and containers. Nothing starts until a lifecycle
 // step; a change to a container applies from its next launch.
@@ -27,6 +59,8 @@ func (w *world) setup() []definition {
 			func(_ context.Context, name, image string) error { return w.sc.DeclareContainer(name, image) }},
 		{g, `a container %q built from %q`, `Given a container "app" built from "fixtures/myapp"`, "container+ -",
 			func(_ context.Context, name, dir string) error { return w.sc.DeclareBuiltContainer(name, dir) }},
+		{g, `the services of %q`, `Given the services of "compose.yaml"`, "compose+",
+			func(ctx context.Context, file string) error { return w.services(ctx, file) }},
 		{g, `an image %q built from %q`, `Given an image "myapp:2.0" built from "fixtures/myapp-v2"`, "- -",
 			func(ctx context.Context, image, dir string) error { return w.sc.BuildImage(ctx, image, dir) }},
 		{g, `%q runs %q`, `And "app" runs "server --port 8080"`, "container -",

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -19,7 +20,8 @@ import (
 type world struct {
 	sc     *harness.Scenario
 	lookup func(string) (string, bool)
-	rec    *Record // what the library records of the scenario
+	rec    *Record   // what the library records of the scenario
+	log    io.Writer // what the library has to say beyond step results
 }
 
 // q is a quoted argument: anything but a double quote, which may appear

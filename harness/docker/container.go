@@ -30,6 +30,13 @@ func (e *Engine) Create(ctx context.Context, spec harness.EngineSpec) (string, e
 		Labels: maps.Clone(spec.Labels),
 		ConfigModifier: func(c *container.Config) {
 			c.Env = spec.Env // in order, as declared
+			if len(spec.Entrypoint) > 0 {
+				c.Entrypoint = spec.Entrypoint
+			}
+			c.User, c.WorkingDir = spec.User, spec.WorkingDir
+			if h := spec.Health; h != nil {
+				c.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+			}
 		},
 		HostConfigModifier: func(hc *container.HostConfig) {
 			hc.Init = &spec.Init
