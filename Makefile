@@ -6,7 +6,7 @@
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build release images
+.PHONY: run test bench lint sweep build release images matrix-png
 
 run:
 	$(GO) run ./cmd/persistcheck run
@@ -50,3 +50,8 @@ lint:
 
 sweep:
 	$(GO) run ./cmd/persistcheck sweep
+
+# The matrix of the built-in image as a page, rendered in headless Chromium:
+# the picture in the README.
+matrix-png:
+	docs/render-matrix.sh persistcheck/app docs/matrix.png --path /data

@@ -65,6 +65,16 @@ func (c *Container) agentBeside(ctx context.Context, answers any, n int, args ..
 	return c.decode(res, err, Infrastructure, answers, n)
 }
 
+// decodeLines decodes n lines of the agent's JSON answers into answers, a
+// pointer to a slice; ok is false when there are not n.
+func decodeLines(stdout []byte, n int, answers any) (bool, error) {
+	lines := bytes.Split(bytes.TrimSpace(stdout), []byte("\n"))
+	if len(lines) != n {
+		return false, nil
+	}
+	return true, json.Unmarshal(append(append([]byte("["), bytes.Join(lines, []byte(","))...), ']'), answers)
+}
+
 // decode checks what a run of the agent did and decodes its answers. An
 // agent that ran and failed is an error of kind refused.
 func (c *Container) decode(res ExecResult, err error, refused Kind, answers any, n int) error {

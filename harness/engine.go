@@ -87,6 +87,13 @@ type Engine interface {
 	// mounted without being seeded from the image.
 	ReadVia(ctx context.Context, mounts []EngineMount, paths []string, labels map[string]string) ([]File, error)
 
+	// RunImage runs the agent with args in a short-lived container of the
+	// image ref, as a container of it would see its own files (the image's
+	// VOLUMEs on fresh volumes, seeded from it), without a network, and
+	// returns what it did. The container carries labels and is removed, with
+	// its volumes, after.
+	RunImage(ctx context.Context, ref string, args []string, labels map[string]string) (ExecResult, error)
+
 	// RemoveLabelled removes every container, then every volume, carrying all
 	// of labels, and returns the names of what it removed.
 	RemoveLabelled(ctx context.Context, labels map[string]string) ([]string, error)
@@ -98,6 +105,10 @@ type Image struct {
 	Volumes  []string // the paths the image declares as VOLUME
 	HasAgent bool     // the agent is at AgentPath
 	Health   bool     // the image declares a HEALTHCHECK
+
+	Entrypoint []string // what its containers run
+	Cmd        []string
+	WorkingDir string
 }
 
 // EngineSpec is a container to create, with every name resolved to the engine's.

@@ -337,6 +337,11 @@ func (f *fakeEngine) ReadVia(_ context.Context, mounts []EngineMount, paths []st
 	return files, nil
 }
 
+func (f *fakeEngine) RunImage(_ context.Context, ref string, args []string, _ map[string]string) (ExecResult, error) {
+	f.record("RunImage %s %s", ref, strings.Join(args, " "))
+	return ExecResult{ExitCode: 2}, nil
+}
+
 func (f *fakeEngine) InstallAgent(_ context.Context, id string) error {
 	f.record("InstallAgent %s", id)
 	return f.exists(id)

@@ -139,21 +139,31 @@ func (c *Container) died(ctx context.Context, st Status, what string) error {
 }
 
 // ReadyWhenRunning is the default readiness: the engine reports the
-// container running, and it is still running a moment later.
+// container running, and it is still running a moment later. The built-in
+// agent serving as the main process says when it is ready (after what its
+// flags make it do at start): its ready line is awaited instead.
 type ReadyWhenRunning struct{}
 
 func (ReadyWhenRunning) String() string { return "the container to keep running" }
-func (ReadyWhenRunning) waiter() waiter { return running{} }
+func (ReadyWhenRunning) waiter() waiter { return &running{} }
 
-type running struct{}
+// agentReady is the line the built-in agent prints once serving.
+const agentReady = "persistcheck-agent: ready"
 
-func (running) before(context.Context, *Container) error { return nil }
+type running struct{ serving *logWait }
 
-// wait gives a container whose command may fail a moment to do so: the
-// built-in agent serving, which cannot, is running as soon as it started.
-func (running) wait(ctx context.Context, c *Container) error {
-	if c.agent && len(c.launched.Cmd) == 0 {
-		return nil
+func (r *running) before(ctx context.Context, c *Container) error {
+	if c.agent && len(c.launched.Cmd) == 0 && len(c.launched.Entrypoint) == 0 {
+		r.serving = &logWait{text: agentReady}
+		return r.serving.before(ctx, c)
+	}
+	return nil
+}
+
+// wait gives a container whose command may fail a moment to do so.
+func (r *running) wait(ctx context.Context, c *Container) error {
+	if r.serving != nil {
+		return r.serving.wait(ctx, c)
 	}
 	sctx, cancel := context.WithTimeout(ctx, settle)
 	defer cancel()
@@ -164,7 +174,12 @@ func (running) wait(ctx context.Context, c *Container) error {
 	return err
 }
 
-func (running) seen(context.Context, *Container) string { return "" }
+func (r *running) seen(ctx context.Context, c *Container) string {
+	if r.serving != nil {
+		return r.serving.seen(ctx, c)
+	}
+	return ""
+}
 
 // ReadyOnLog is ready once the log shows a new line containing Text: lines
 // from earlier starts do not count.

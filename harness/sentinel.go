@@ -216,23 +216,26 @@ func (s *Scenario) inspectFailure(ctx context.Context, c *Container, wrong []Ver
 // found and where, and the listing of its folder.
 // st is c's status.
 func (s *Scenario) report(ctx context.Context, c *Container, st Status, v Verdict, want State, folder string) string {
+	return fmt.Sprintf("sentinel %q in %q is %s, expected %s\n    why: %s\n    found: %s%s\n    %s",
+		v.Sentinel, v.Container, v.State, want, s.why(ctx, c, st, v, want), v.found(), paren(v.How), folder)
+}
+
+// why explains in one line why a sentinel checked in c (whose status is
+// st) is in the state the verdict found, when want was expected.
+func (s *Scenario) why(ctx context.Context, c *Container, st Status, v Verdict, want State) string {
 	sn := s.sentinels[v.Sentinel]
-	var why string
-	if c.name == sn.writer || v.spot.at.Kind.outlives() && v.spot.at.Source == sn.mount.Source {
-		w, _ := s.Container(sn.writer)
-		if w != c {
-			st = Status{}
-			if w.id != "" {
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
-				st, _ = w.engine().Inspect(ctx, w.id)
-				cancel()
-			}
-		}
-		why = explain(v.Path, v.spot.at, w.since(sn.events, sn.instance, sn.restarts, st), want, v.State, sn.existed)
-	} else {
-		why = fmt.Sprintf("%q does not mount the storage %q was written to (%s, in %q), so it is looked for in its own: %s",
+	if c.name != sn.writer && !(v.spot.at.Kind.outlives() && v.spot.at.Source == sn.mount.Source) {
+		return fmt.Sprintf("%q does not mount the storage %q was written to (%s, in %q), so it is looked for in its own: %s",
 			c.name, v.Sentinel, lives(sn.real, sn.mount), sn.writer, lives(v.Path, v.spot.at))
 	}
-	return fmt.Sprintf("sentinel %q in %q is %s, expected %s\n    why: %s\n    found: %s%s\n    %s",
-		v.Sentinel, v.Container, v.State, want, why, v.found(), paren(v.How), folder)
+	w, _ := s.Container(sn.writer)
+	if w != c {
+		st = Status{}
+		if w.id != "" {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+			st, _ = w.engine().Inspect(ctx, w.id)
+			cancel()
+		}
+	}
+	return explain(v.Path, v.spot.at, w.since(sn.events, sn.instance, sn.restarts, st), want, v.State, sn.existed)
 }

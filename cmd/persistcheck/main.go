@@ -31,6 +31,7 @@ restarts, pauses, removal, recreation, upgrades, crashes and full disks.
 
 usage:
   persistcheck run [flags] [PATH...]   run feature files or folders; the built-in features when none
+  persistcheck matrix --image IMG      what an image keeps and loses, as a table, measured
   persistcheck steps [-v]              list the step vocabulary
   persistcheck sweep [--all]           remove containers, volumes and folders of runs that died
   persistcheck version                 print the version, the agent's digest and whether the binary carries it
@@ -64,6 +65,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCmd(ctx, rest, stdout, stderr)
 	case "steps":
 		return stepsCmd(rest, stdout, stderr)
+	case "matrix":
+		return matrixCmd(ctx, rest, stdout, stderr)
 	case "sweep":
 		return sweepCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":

@@ -27,27 +27,61 @@ func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels
 		return harness.ExecResult{}, fail("create a container beside "+id, err)
 	}
 	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	wait := e.cli.ContainerWait(ctx, created, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := e.cli.ContainerStart(ctx, created, client.ContainerStartOptions{}); err != nil {
-		return harness.ExecResult{}, fail("start a container beside "+id, err)
+	return e.runToEnd(ctx, created, "beside "+id)
+}
+
+// RunImage runs the agent with args in a container of the image ref, as
+// its own containers would see their files: the image's VOLUMEs on fresh
+// anonymous volumes, labelled, which the start seeds from the image. The
+// agent is copied in where the image lacks it. The container and its
+// volumes are removed after.
+func (e *Engine) RunImage(ctx context.Context, ref string, args []string, labels map[string]string) (harness.ExecResult, error) {
+	img, err := e.Image(ctx, ref)
+	if err != nil {
+		return harness.ExecResult{}, err
+	}
+	hc := &container.HostConfig{NetworkMode: "none"}
+	for _, v := range img.Volumes {
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Target: v, VolumeOptions: &mount.VolumeOptions{Labels: labels}})
+	}
+	cfg := &container.Config{Image: img.Ref, Labels: labels, Entrypoint: []string{harness.AgentPath}, Cmd: args}
+	created, err := e.cli.ContainerCreate(context.WithoutCancel(ctx), client.ContainerCreateOptions{Config: cfg, HostConfig: hc})
+	if err != nil {
+		return harness.ExecResult{}, fail("create a container of "+ref, err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if !img.HasAgent {
+		if err := e.InstallAgent(ctx, created.ID); err != nil {
+			return harness.ExecResult{}, err
+		}
+	}
+	return e.runToEnd(ctx, created.ID, "in a container of "+ref)
+}
+
+// runToEnd starts the created container id, waits for it to exit, and
+// returns its exit code and output.
+func (e *Engine) runToEnd(ctx context.Context, id, what string) (harness.ExecResult, error) {
+	wait := e.cli.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return harness.ExecResult{}, fail("start a container "+what, err)
 	}
 	var res harness.ExecResult
 	select {
 	case r := <-wait.Result:
 		res.ExitCode = int(r.StatusCode)
 	case err := <-wait.Error:
-		return harness.ExecResult{}, fail("wait for the container beside "+id, err)
+		return harness.ExecResult{}, fail("wait for the container "+what, err)
 	case <-ctx.Done():
-		return harness.ExecResult{}, fail("wait for the container beside "+id, ctx.Err())
+		return harness.ExecResult{}, fail("wait for the container "+what, ctx.Err())
 	}
-	rc, err := e.cli.ContainerLogs(ctx, created, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	rc, err := e.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
 	if err != nil {
-		return harness.ExecResult{}, fail("read the output beside "+id, err)
+		return harness.ExecResult{}, fail("read the output "+what, err)
 	}
 	defer rc.Close()
 	var stdout, stderr bytes.Buffer
 	if _, err := stdcopy.StdCopy(&stdout, &stderr, rc); err != nil {
-		return harness.ExecResult{}, fail("read the output beside "+id, err)
+		return harness.ExecResult{}, fail("read the output "+what, err)
 	}
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
 	return res, nil

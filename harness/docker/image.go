@@ -60,6 +60,7 @@ func (e *Engine) inspect(ctx context.Context, ref string) (harness.Image, error)
 		}
 		sort.Strings(img.Volumes)
 		img.HasAgent = cfg.Labels["persistcheck.agent"] == harness.AgentPath
+		img.Entrypoint, img.Cmd, img.WorkingDir = cfg.Entrypoint, cfg.Cmd, cfg.WorkingDir
 		img.Health = cfg.Healthcheck != nil && len(cfg.Healthcheck.Test) > 0 && cfg.Healthcheck.Test[0] != "NONE"
 	}
 	return img, nil
