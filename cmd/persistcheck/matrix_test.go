@@ -17,7 +17,7 @@ type matrixJSON struct {
 	Image string `json:"image"`
 	Cells []struct {
 		Path, Storage, Event, Expected, Observed, Why string
-		Deviates                                     bool
+		Deviates                                      bool
 	} `json:"cells"`
 	Warnings []string `json:"warnings"`
 }
