@@ -86,14 +86,13 @@ func TestCheckIsFast(t *testing.T) {
 	}
 }
 
-// TestSweep kills a process that serves a volume, and checks that Sweep
-// unmounts what it left and nothing of a live volume.
-func TestSweep(t *testing.T) {
-	live := mountT(t, Options{})
-	root := t.TempDir()
-	mp := filepath.Join(root, "mnt")
+// startChild starts a process that serves a volume of dir at mp until it
+// is killed, and returns a function that kills it with SIGKILL: a
+// persistcheck process that dies with its volume mounted.
+func startChild(t *testing.T, dir, mp string) (kill func()) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+filepath.Join(root, "state")+" "+mp)
+	cmd.Env = append(os.Environ(), childEnv+"="+dir+" "+mp)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -101,15 +100,26 @@ func TestSweep(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "ready\n" {
+	kill = func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+	}
+	t.Cleanup(func() { unmount(mp) }) // should the test not get to Sweep
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		kill()
 		t.Fatalf("the child did not mount: %q %v", line, err)
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	t.Cleanup(func() { unmount(mp) }) // should Sweep fail
+	return kill
+}
+
+// TestSweep kills a process that serves a volume, and checks that Sweep
+// unmounts what it left and nothing of a live volume.
+func TestSweep(t *testing.T) {
+	live := mountT(t, Options{})
+	root := t.TempDir()
+	mp := filepath.Join(root, "mnt")
+	startChild(t, filepath.Join(root, "state"), mp)()
 	if !mounted(t, mp) {
 		t.Fatal("the dead child's mount is not in the mount table")
 	}
@@ -129,6 +139,40 @@ func TestSweep(t *testing.T) {
 	}
 	if !mounted(t, live.Path()) {
 		t.Error("Sweep unmounted the live volume")
+	}
+}
+
+// TestDurableStateOutlivesTheProcess: a process that dies while serving
+// a volume loses what was pending, as a machine that loses power does, and
+// nothing that was durable.
+func TestDurableStateOutlivesTheProcess(t *testing.T) {
+	if err := Check(); err != nil {
+		t.Skipf("power-loss volumes cannot be served here: %v", err)
+	}
+	root := t.TempDir()
+	dir, mp := filepath.Join(root, "state"), filepath.Join(root, "mnt")
+	kill := startChild(t, dir, mp)
+	x := fsx{t, mp}
+	x.mkdir("d")
+	x.write("d/synced", "kept", true)
+	x.write("d/log", "r1\n", true)
+	x.appendTo("d/log", "r2\n", false)
+	x.write("d/unsynced", "lost", false)
+	x.rename("d/synced", "d/renamed")
+	kill()
+	if _, err := Sweep(root); err != nil {
+		t.Fatal(err)
+	}
+
+	v, err := Mount(dir, mp, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for name, want := range map[string]string{"d/synced": "kept", "d/renamed": none, "d/log": "r1\n", "d/unsynced": none} {
+		if got := x.read(name); got != want {
+			t.Errorf("after the process died %s holds %q, want %q", name, got, want)
+		}
 	}
 }
 
