@@ -132,7 +132,15 @@ func (s *fsys) commitEntries(d *node, t *tx) {
 		l := loc{d.ino, name}
 		if m, ok := s.moves[l]; ok && m.ino == ino {
 			delete(s.moves, l)
-			if m.from.dir != d.ino {
+			back, ok := s.moves[m.from]
+			switch {
+			case m.from.dir == d.ino:
+			case m.swap && ok && back.swap && back.from == l:
+				// An exchange lands whole: the other inode takes the name
+				// this one left.
+				delete(s.moves, m.from)
+				s.name(m.from, back.ino, t)
+			default:
 				s.unname(m.from, ino, t)
 			}
 		}
@@ -178,6 +186,23 @@ func (s *fsys) unname(l loc, ino uint64, t *tx) {
 	t.set[l.dir] = true
 	s.dlinks[ino]--
 	s.collect(ino, t)
+}
+
+// name names ino durably at l, in place of what was there.
+func (s *fsys) name(l loc, ino uint64, t *tx) {
+	r, n := s.durable[l.dir], s.live[ino]
+	if r == nil || n == nil {
+		return
+	}
+	s.record(n, t)
+	old, had := r.Entries[l.name]
+	r.Entries[l.name] = ino
+	t.set[l.dir] = true
+	s.dlinks[ino]++
+	if had {
+		s.dlinks[old]--
+		s.collect(old, t)
+	}
 }
 
 // commitAll makes every pending name and attribute durable, but no file's

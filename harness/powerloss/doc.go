@@ -35,8 +35,10 @@
 // whole by that folder's fsync. A rename across folders is committed whole
 // by an fsync of the destination folder, which takes the old name away as
 // it adds the new one; an fsync of the source folder alone keeps the old
-// name until then. A name committed in a folder whose own name is not
-// durable is unreachable after a cut, as on a disk.
+// name until then. An exchange (renameat2 with RENAME_EXCHANGE) is
+// committed whole by an fsync of either folder. A name committed in a
+// folder whose own name is not durable is unreachable after a cut, as on a
+// disk.
 //
 // Attributes. chmod, chown and utimes change attributes, which are
 // metadata: an fsync of the inode itself commits them, and in the default

@@ -33,6 +33,7 @@ type loc struct {
 type move struct {
 	from loc
 	ino  uint64
+	swap bool // half of an exchange, whose other half is the move into from
 }
 
 // run is the last unsynced write, as a tear would cut it: writes that

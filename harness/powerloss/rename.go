@@ -61,6 +61,7 @@ func (s *fsys) exchange(p *node, a string, q *node, b string) {
 	na, nb := s.live[p.entries[a]], s.live[q.entries[b]]
 	fromA, fromB := s.moveOut(loc{p.ino, a}, na.ino), s.moveOut(loc{q.ino, b}, nb.ino)
 	p.entries[a], q.entries[b] = nb.ino, na.ino
+	fromA.swap, fromB.swap = true, true
 	s.moveIn(fromA, loc{q.ino, b})
 	s.moveIn(fromB, loc{p.ino, a})
 	s.moved(na, q)
@@ -75,6 +76,7 @@ func (s *fsys) exchange(p *node, a string, q *node, b string) {
 func (s *fsys) moveOut(l loc, ino uint64) move {
 	if m, ok := s.moves[l]; ok && m.ino == ino {
 		delete(s.moves, l)
+		m.swap = false
 		return m
 	}
 	return move{from: l, ino: ino}
