@@ -65,24 +65,9 @@ func TestContainer(t *testing.T) {
 
 	// The writer stays up until killed; its output says when it has
 	// written.
-	run := exec.Command("docker", "run", "--name", name, "--network", "none", "-v", v.Path()+":/data", image, "write")
-	out, err := run.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	run.Stderr = &stderr
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "written\n" {
-		run.Process.Kill()
-		run.Wait()
-		t.Fatalf("the writer said %q (%v): %s", line, err, stderr.String())
-	}
+	docker(t, "run", "-d", "--name", name, "--network", "none", "-v", v.Path()+":/data", image, "write")
+	waitLine(t, "written\n", "docker", "logs", "-f", name)
 	docker(t, "kill", name)
-	run.Wait()
 
 	x := fsx{t, v.Path()}
 	if s, u := x.read("synced"), x.read("unsynced"); s != "synced\n" || u != "unsynced\n" {
@@ -96,5 +81,51 @@ func TestContainer(t *testing.T) {
 	got := docker(t, "run", "--rm", "--network", "none", "--user", "999:999", "-v", v.Path()+":/data", image, "read", "synced", "unsynced")
 	if want := "synced=\"synced\\n\"\nunsynced=<none>\n"; got != want {
 		t.Errorf("after the cut a new container reads\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestContainerRunningDuringCut: a container still running when the power
+// is cut holds the file system in its own mount namespace, where no
+// unmount reaches. The cut must end that connection rather than wait for
+// it, and the volume must come back for the next container.
+func TestContainerRunningDuringCut(t *testing.T) {
+	v := mountT(t, Options{})
+	image := probeImage(t)
+	name := fmt.Sprintf("persistcheck-powerloss-%d-%d", os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() { docker(t, "rm", "-f", name) })
+	docker(t, "run", "-d", "--name", name, "--network", "none", "-v", v.Path()+":/data", "--entrypoint", "/probe", image, "write")
+	waitLine(t, "written\n", "docker", "logs", "-f", name)
+	x := fsx{t, v.Path()}
+	start := time.Now()
+	cut(t, v, false)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the cut took %v with a container running", d)
+	}
+	if s, u := x.read("synced"), x.read("unsynced"); s != "synced\n" || u != none {
+		t.Errorf("after the cut synced=%q unsynced=%q", s, u)
+	}
+}
+
+// waitLine runs a command until it prints want as its first line, within
+// a minute.
+func waitLine(t *testing.T, want string, name string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	cancel()
+	cmd.Wait()
+	if err != nil || line != want {
+		t.Fatalf("%s said %q (%v), want %q: %s", name, line, err, want, stderr.String())
 	}
 }

@@ -65,16 +65,20 @@ func serve(s *fsys, path string) (*mount, error) {
 // connection is aborted: whoever holds it sees ENOTCONN, as a machine
 // whose disk went away would, and the server is free to go.
 func (m *mount) stop() error {
-	err := unmount(m.path)
+	detached, err := unmountDetach(m.path)
 	done := make(chan struct{})
 	go func() {
 		m.srv.Wait()
 		close(done)
 	}()
-	select {
-	case <-done:
-		return err
-	case <-time.After(2 * time.Second):
+	if !detached {
+		// Held only in another mount namespace, the file system outlives
+		// the unmount, and nothing says so but the server going on.
+		select {
+		case <-done:
+			return err
+		case <-time.After(2 * time.Second):
+		}
 	}
 	if aerr := abort(m.conn); aerr != nil {
 		return errors.Join(err, fmt.Errorf("abort FUSE connection %d: %w", m.conn, aerr))
@@ -86,14 +90,21 @@ func (m *mount) stop() error {
 // unmount unmounts path, detaching it if it is busy. A path that is not
 // a mount point any more is not an error.
 func unmount(path string) error {
-	err := syscall.Unmount(path, 0)
+	_, err := unmountDetach(path)
+	return err
+}
+
+// unmountDetach is unmount, and says whether the mount was busy and had
+// to be detached.
+func unmountDetach(path string) (detached bool, err error) {
+	err = syscall.Unmount(path, 0)
 	if errors.Is(err, syscall.EBUSY) {
-		err = syscall.Unmount(path, syscall.MNT_DETACH)
+		detached, err = true, syscall.Unmount(path, syscall.MNT_DETACH)
 	}
 	if err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
-		return fmt.Errorf("unmount %s: %w", path, err)
+		return detached, fmt.Errorf("unmount %s: %w", path, err)
 	}
-	return nil
+	return detached, nil
 }
 
 // fusectl is where the kernel lists FUSE connections.

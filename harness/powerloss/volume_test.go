@@ -199,3 +199,28 @@ func TestParseMountinfo(t *testing.T) {
 		t.Error("this process is not taken as serving")
 	}
 }
+
+// TestCutWithAFileOpen: a process that still holds a file when the power
+// is cut finds it gone (ENOTCONN), and the cut neither fails nor waits
+// for it.
+func TestCutWithAFileOpen(t *testing.T) {
+	v := mountT(t, Options{})
+	x := fsx{t, v.Path()}
+	x.write("f", "durable", true)
+	f, err := os.OpenFile(x.p("f"), os.O_RDWR, 0)
+	x.must(err)
+	defer f.Close()
+	_, err = f.WriteString("pending")
+	x.must(err)
+	start := time.Now()
+	cut(t, v, false)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the cut took %v", d)
+	}
+	if _, err := f.Write([]byte("more")); !errors.Is(err, syscall.ENOTCONN) {
+		t.Errorf("a write to a file held across the cut: %v, want ENOTCONN", err)
+	}
+	if got := x.read("f"); got != "durable" {
+		t.Errorf("after the cut f holds %q", got)
+	}
+}
