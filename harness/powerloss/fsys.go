@@ -1,6 +1,7 @@
 package powerloss
 
 import (
+	"errors"
 	"sync"
 	"syscall"
 	"time"
@@ -60,7 +61,7 @@ type fsys struct {
 	next    uint64            // next inode number; numbers are never reused
 	last    run               // the last unsynced write
 	now     func() time.Time  // the clock, for timestamps
-	errs    func(error)       // what to do with an error of the host's disk
+	failed  []error           // errors of the host's disk the kernel was answered EIO for
 	dirs    map[uint64][]dent // open folder listings, by handle
 	nextFh  uint64
 }
@@ -79,7 +80,6 @@ func newFsys(st *store, recs map[uint64]*record, next uint64, strict bool) (*fsy
 		durable: recs,
 		next:    next,
 		now:     time.Now,
-		errs:    func(error) {},
 		dirs:    map[uint64][]dent{},
 	}
 	if err := s.reboot(); err != nil {
@@ -89,6 +89,21 @@ func newFsys(st *store, recs map[uint64]*record, next uint64, strict bool) (*fsy
 }
 
 func (s *fsys) stamp() int64 { return s.now().UnixNano() }
+
+// errs keeps an error of the host's disk for Cut or Close to report: the
+// application only saw EIO, which must not pass for a finding about it.
+func (s *fsys) errs(err error) {
+	if err != nil && len(s.failed) < 10 {
+		s.failed = append(s.failed, err)
+	}
+}
+
+// takeFailed returns the disk errors kept since the last call.
+func (s *fsys) takeFailed() error {
+	err := errors.Join(s.failed...)
+	s.failed = nil
+	return err
+}
 
 func (s *fsys) node(ino uint64) (*node, syscall.Errno) {
 	n := s.live[ino]

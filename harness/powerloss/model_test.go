@@ -27,7 +27,11 @@ func newModel(t testing.TB, strict bool) model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.errs = func(err error) { t.Errorf("disk: %v", err) }
+	t.Cleanup(func() {
+		if err := s.takeFailed(); err != nil {
+			t.Errorf("disk: %v", err)
+		}
+	})
 	return model{t, s}
 }
 

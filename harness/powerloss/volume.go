@@ -82,9 +82,10 @@ func (v *Volume) Path() string { return v.path }
 // before. With tear, the last unsynced write is torn instead of dropped
 // whole: the first half of it, rounded up, is kept (see the package
 // documentation). The report says what was lost. Processes should be gone
-// first: one that still uses the volume makes the old mount linger
-// (detached) and finds its files gone (ENOTCONN). Errors are of kind
-// harness.Infrastructure.
+// first: one that still uses the volume finds its files gone (ENOTCONN).
+// Errors are of kind harness.Infrastructure; they include any error of
+// the host's disk that an application was answered EIO for since the
+// last Cut, as that EIO says nothing about the application.
 func (v *Volume) Cut(tear bool) (CutReport, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -99,8 +100,12 @@ func (v *Volume) Cut(tear bool) (CutReport, error) {
 		v.m = nil
 	}
 	v.fs.mu.Lock()
+	failed := v.fs.takeFailed()
 	rep, err := v.fs.cut(tear)
 	v.fs.mu.Unlock()
+	if failed != nil {
+		err = errors.Join(fmt.Errorf("the host's disk failed while serving: %w", failed), err)
+	}
 	m, serr := serve(v.fs, v.path)
 	if serr != nil {
 		serr = fmt.Errorf("mount again: %w", serr)
@@ -130,6 +135,9 @@ func (v *Volume) Close() error {
 	v.closed = true
 	v.fs.mu.Lock()
 	err := v.fs.shutdown()
+	if failed := v.fs.takeFailed(); failed != nil {
+		err = errors.Join(fmt.Errorf("the host's disk failed while serving: %w", failed), err)
+	}
 	v.fs.mu.Unlock()
 	return harness.Wrap(op, harness.Infrastructure, errors.Join(err, v.fs.store.close()))
 }
