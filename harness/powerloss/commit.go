@@ -30,6 +30,11 @@ func (s *fsys) end(t *tx) error {
 	if err := s.store.commit(ch); err != nil {
 		t.errs = append(t.errs, err)
 	}
+	if s.store.written > compactAfter {
+		if err := s.store.compact(s.durable, s.next); err != nil {
+			t.errs = append(t.errs, err)
+		}
+	}
 	if len(t.errs) > 0 {
 		return t.errs[0]
 	}

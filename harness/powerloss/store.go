@@ -51,7 +51,12 @@ type store struct {
 	lock    *os.File
 	gen     uint64
 	journal *os.File
+	written int64 // bytes in the journal, to know when to compact
 }
+
+// compactAfter is the journal's size past which a commit compacts the
+// store, so that a long run of fsyncs does not grow it without end.
+const compactAfter = 64 << 20
 
 type snapshot struct {
 	Gen    uint64    `json:"gen"`
@@ -168,7 +173,8 @@ func (st *store) commit(ch change) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.journal.Write(append(b, '\n'))
+	n, err := st.journal.Write(append(b, '\n'))
+	st.written += int64(n)
 	return err
 }
 
@@ -192,7 +198,7 @@ func (st *store) compact(recs map[uint64]*record, next uint64) error {
 		return err
 	}
 	old := st.gen
-	st.gen = snap.Gen
+	st.gen, st.written = snap.Gen, 0
 	if st.journal != nil {
 		st.journal.Close()
 		st.journal = nil
