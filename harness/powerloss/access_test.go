@@ -3,7 +3,6 @@ package powerloss
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,11 +25,7 @@ func asUser(t *testing.T, uid, gid uint32, script string) (string, error) {
 func TestOtherUser(t *testing.T) {
 	v := mountT(t, Options{})
 	x := fsx{t, v.Path()}
-	// Let others through the test's temporary folders to the mount.
-	for p := filepath.Dir(v.Path()); p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
-		x.must(os.Chmod(p, 0o755))
-	}
-	x.must(os.Chmod(v.Path(), 0o755))
+	openToOthers(t, v.Path())
 	x.mkdir("pgdata")
 	x.must(os.Chown(x.p("pgdata"), 999, 999))
 	x.must(os.Chmod(x.p("pgdata"), 0o700))

@@ -88,7 +88,7 @@ func (s *fsys) record(n *node, t *tx) *record {
 	return r
 }
 
-// commitData makes n's bytes durable, with its attributes.
+// commitData makes n's bytes and size durable.
 func (s *fsys) commitData(n *node, t *tx) error {
 	if err := n.data.sync(); err != nil {
 		return err
@@ -111,7 +111,6 @@ func (s *fsys) commitAttrs(n *node, t *tx) {
 	r.attrs = n.attrs
 	t.set[n.ino] = true
 	if !n.isDir() {
-		n.dirty = false
 		delete(s.meta, n.ino)
 	}
 }
@@ -164,7 +163,6 @@ func (s *fsys) commitEntries(d *node, t *tx) {
 		s.collect(ino, t)
 	}
 	if !kept {
-		d.dirty = false
 		delete(s.meta, d.ino)
 	}
 }

@@ -18,7 +18,6 @@ type node struct {
 	nlink   uint32            // names in live folders
 	lookups uint64            // references the kernel holds
 	opens   int               // open handles
-	dirty   bool              // attributes or entries changed since they were committed
 }
 
 func (n *node) isDir() bool { return n.Mode&syscall.S_IFMT == syscall.S_IFDIR }
@@ -47,8 +46,8 @@ type run struct {
 }
 
 // fsys is the power-loss file system: the live state the mount shows and
-// the durable state a power cut would leave, both by inode. Methods whose
-// names start in lower case expect mu held.
+// the durable state a power cut would leave, both by inode. Its methods
+// expect mu held: the FUSE layer, Cut and Close take it.
 type fsys struct {
 	mu      sync.Mutex
 	strict  bool
@@ -60,7 +59,6 @@ type fsys struct {
 	moves   map[loc]move      // renames across folders, by destination, until committed
 	next    uint64            // next inode number; numbers are never reused
 	last    run               // the last unsynced write
-	now     func() time.Time  // the clock, for timestamps
 	failed  []error           // errors of the host's disk the kernel was answered EIO for
 	dirs    map[uint64][]dent // open folder listings, by handle
 	nextFh  uint64
@@ -79,7 +77,6 @@ func newFsys(st *store, recs map[uint64]*record, next uint64, strict bool) (*fsy
 		store:   st,
 		durable: recs,
 		next:    next,
-		now:     time.Now,
 		dirs:    map[uint64][]dent{},
 	}
 	if err := s.reboot(); err != nil {
@@ -88,7 +85,7 @@ func newFsys(st *store, recs map[uint64]*record, next uint64, strict bool) (*fsy
 	return s, nil
 }
 
-func (s *fsys) stamp() int64 { return s.now().UnixNano() }
+func (s *fsys) stamp() int64 { return time.Now().UnixNano() }
 
 // errs keeps an error of the host's disk for Cut or Close to report: the
 // application only saw EIO, which must not pass for a finding about it.
@@ -134,10 +131,7 @@ func (s *fsys) lookup(parent uint64, name string) (*node, syscall.Errno) {
 }
 
 // changed marks n's attributes or entries as not yet committed.
-func (s *fsys) changed(n *node) {
-	n.dirty = true
-	s.meta[n.ino] = true
-}
+func (s *fsys) changed(n *node) { s.meta[n.ino] = true }
 
 // touch records a change of n's content: entries of a folder, bytes of a
 // file.

@@ -125,3 +125,14 @@ func cut(t testing.TB, v *Volume, tear bool) CutReport {
 	}
 	return rep
 }
+
+// openToOthers lets every user through path and the temporary folders
+// above it, as a test's folders are open to their owner only.
+func openToOthers(t testing.TB, path string) {
+	t.Helper()
+	for p := path; p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

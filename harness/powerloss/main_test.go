@@ -14,11 +14,17 @@ import (
 
 // childEnv, when set to "DIR MOUNTPOINT", makes the test binary a child
 // that serves a volume until it is killed: a process that dies with its
-// mount, for the tests of Sweep.
+// mount, for the tests of Sweep. Set to "check", it prints what Check
+// returns.
 const childEnv = "POWERLOSS_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	if arg := os.Getenv(childEnv); arg != "" {
+	switch arg := os.Getenv(childEnv); arg {
+	case "":
+	case "check":
+		fmt.Println(Check())
+		return
+	default:
 		serveChild(arg)
 		return
 	}

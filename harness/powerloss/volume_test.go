@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -111,6 +112,29 @@ func startChild(t *testing.T, dir, mp string) (kill func()) {
 		t.Fatalf("the child did not mount: %q %v", line, err)
 	}
 	return kill
+}
+
+// TestCheckNamesWhatIsMissing runs Check in a process of another user,
+// which is not root.
+func TestCheckNamesWhatIsMissing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a process as another user")
+	}
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	openToOthers(t, dir)
+	x := fsx{t, dir}
+	x.must(os.WriteFile(x.p("powerloss.test"), bin, 0o755))
+	cmd := exec.Command(x.p("powerloss.test"), "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=check")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 999, Gid: 999}}
+	out, err := cmd.Output()
+	if want := "not root"; err != nil || !strings.Contains(string(out), want) {
+		t.Errorf("Check as uid 999 said %q (%v), want it to say %q", out, err, want)
+	}
 }
 
 // TestSweep kills a process that serves a volume, and checks that Sweep
