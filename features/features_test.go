@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
@@ -45,6 +46,9 @@ func TestFeatures(t *testing.T) {
 	}
 	if len(leaked) > 0 {
 		t.Errorf("scenarios left objects behind: %v", leaked)
+	}
+	if mounts, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(mounts), "persistcheck-powerloss") {
+		t.Errorf("power-loss volumes are still mounted:\n%s", mounts)
 	}
 	tally := lib.Outcome()
 	switch {

@@ -109,6 +109,16 @@ var falseClaims = []struct {
 		And I restart the container "truncator"
 		Then every acknowledged record in "/data/log" is intact in "truncator"`,
 		`acknowledged records in /data/log are lost or corrupted: 1-`},
+	{"appends without fsync survive a power cut",
+		`Given a power-loss volume "pl"
+		And a container "cut" from image "persistcheck/app"
+		And "cut" mounts volume "pl" at "/pl"
+		When the container "cut" is started
+		And "cut" starts appending records to "/pl/log" without fsync
+		And "cut" has acknowledged at least 100 records
+		And I cut the power to "cut"
+		Then every acknowledged record in "/pl/log" is intact in "cut"`,
+		`acknowledged records in /pl/log are lost or corrupted`},
 	{"a failing command succeeds",
 		`When I run "/.persistcheck/agent getenv NOT_SET_ANYWHERE" in "app"
 		Then the command succeeds`,

@@ -28,6 +28,7 @@ type Container struct {
 	current string  // the event under way
 	boots   int     // how many times the scenario started its processes
 	expect  string  // the state the last event left the instance in
+	lastCut string  // what the last power cut threw away
 }
 
 func (c *Container) engine() Engine { return c.s.run.engine }
@@ -205,6 +206,9 @@ func (s *Scenario) ensure(ctx context.Context, m Mount) error {
 	switch m.Kind {
 	case NamedVolume:
 		v := s.volumes[m.Source]
+		if v.powerLoss {
+			return s.servePowerLoss(m.Source, v)
+		}
 		if v.created {
 			return nil
 		}
@@ -228,6 +232,9 @@ func (s *Scenario) engineMount(m Mount) EngineMount {
 	switch m.Kind {
 	case NamedVolume:
 		em.Source = s.volumes[m.Source].engineName
+		if v := s.volumes[m.Source]; v.served != nil { // bind-mounted from the harness's file system
+			em.Kind, em.Source = HostFolder, v.served.Path()
+		}
 	case HostFolder:
 		em.Source = s.folders[m.Source].path
 	}

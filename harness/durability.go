@@ -96,7 +96,12 @@ func (s *Scenario) durabilityWhy(c *Container, w *workload, at spot, got State, 
 	kept := StorageOf(at.at).Keeps(h.replaced, h.stopped)
 	bad := rc.lostOrCorrupted()
 	tail := len(bad) > 0 && len(bad) < len(rc.History.Acked) && slices.Equal(bad, rc.History.Acked[len(rc.History.Acked)-len(bad):])
+	powerCut := slices.ContainsFunc(h.events, func(e event) bool { return strings.HasPrefix(e.what, "power cut") })
 	switch {
+	case kept && powerCut && !w.fsync:
+		return fmt.Sprintf("%s; the records were acknowledged without fsync, and a power cut throws away what was never made durable: acknowledge after fsync to keep them", lives(at.path, at.at))
+	case kept && powerCut:
+		return fmt.Sprintf("%s; the records were fsynced before they were acknowledged, yet a power cut lost them: the storage did not keep what fsync promised", lives(at.path, at.at))
 	case kept && tail && !w.fsync:
 		return fmt.Sprintf("%s; the records acknowledged last were never fsynced, and what is not fsynced is not durable: %s kept the rest through %s", lives(at.path, at.at), StorageOf(at.at).phrase(), summary(h.events))
 	case kept && tail:

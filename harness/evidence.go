@@ -43,6 +43,9 @@ func (c *Container) evidence(ctx context.Context, st Status) string {
 	}
 	line("image %s, command %s", c.imageName(), c.commandName())
 	line("last event: %s", c.lastEvent())
+	if c.lastCut != "" {
+		line("the last power cut: %s", c.lastCut)
+	}
 	switch {
 	case c.id == "" && len(c.launched.Mounts) > 0:
 		line("mounts, as declared (the engine has no container to ask):")

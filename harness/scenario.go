@@ -95,6 +95,11 @@ type volume struct {
 	engineName string
 	size       int64 // bytes its file system holds; 0 for no limit
 	created    bool
+
+	powerLoss bool            // served by the harness, forgetting what is not durable on a cut
+	strict    bool            // only a folder's fsync makes names in it durable
+	served    PowerLossVolume // once a container mounts it
+	dir       string          // where its state is kept
 }
 
 type folder struct {
@@ -185,6 +190,7 @@ func (s *Scenario) Close(ctx context.Context, keep bool) (kept []string, err err
 		return kept, nil
 	}
 	_, err = s.run.engine.RemoveLabelled(ctx, s.run.labels(s.ID))
+	err = errors.Join(err, s.closePowerLoss())
 	for _, f := range s.folders {
 		if f.path != "" {
 			err = errors.Join(err, os.RemoveAll(f.path))

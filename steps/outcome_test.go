@@ -35,7 +35,9 @@ func (s *stubEngine) Inspect(context.Context, string) (harness.Status, error) {
 func (s *stubEngine) Exec(context.Context, string, []string) (harness.ExecResult, error) {
 	return harness.ExecResult{ExitCode: 1, Stderr: []byte("no")}, nil
 }
-func (s *stubEngine) LogTail(context.Context, string, int) (string, error) { return "", nil }
+func (s *stubEngine) WaitLog(context.Context, string, string, int) error    { return nil }
+func (s *stubEngine) CountLog(context.Context, string, string) (int, error) { return 0, nil }
+func (s *stubEngine) LogTail(context.Context, string, int) (string, error)  { return "", nil }
 func (s *stubEngine) RemoveLabelled(context.Context, map[string]string) ([]string, error) {
 	return nil, s.removeErr
 }

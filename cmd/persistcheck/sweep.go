@@ -13,6 +13,7 @@ import (
 
 	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/harness/docker"
+	"github.com/persistcheck/persistcheck/harness/powerloss"
 )
 
 // sweepCmd removes what runs that died (killed, crashed) left behind: their
@@ -32,6 +33,12 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer engine.Close()
 	removed, err := engine.Sweep(ctx, alive)
+	// Power-loss volumes of dead runs are still mounted in their folders.
+	unmounted, perr := powerloss.Sweep(os.TempDir())
+	for _, m := range unmounted {
+		removed = append(removed, "power-loss volume mounted at "+m)
+	}
+	err = errors.Join(err, perr)
 	folders, ferr := harness.SweepHostFolders(alive)
 	removed = append(removed, folders...)
 	for _, r := range removed {

@@ -24,6 +24,10 @@ if [ "${1:-}" = postgres ]; then
 	fi
 
 	if [ ! -s "$PGDATA/PG_VERSION" ]; then
+		# As the official image does: a data directory below a mount that
+		# the server's user may write to is made on the first start.
+		mkdir -p "$PGDATA" 2>/dev/null || :
+		chmod 0700 "$PGDATA" 2>/dev/null || :
 		if [ ! -w "$PGDATA" ]; then
 			echo >&2 "error: $PGDATA is not writable by $(id -un) (uid $(id -u)): chown it to 999:999, or start the container as root"
 			exit 1
