@@ -23,6 +23,7 @@ type Container struct {
 	launches   int
 	launched   ContainerSpec // the spec the instance was created from, the image's volumes included
 	agent      bool          // the agent is in the instance
+	image      Image         // the image the instance was created from
 
 	events  []event // what the scenario did to it, in order
 	current string  // the event under way
@@ -74,7 +75,7 @@ func (c *Container) launch(ctx context.Context) error {
 	if err != nil {
 		return err // a half-created container carries the labels: Close finds it
 	}
-	c.id, c.engineName, c.launched, c.agent = id, name, spec, img.HasAgent
+	c.id, c.engineName, c.launched, c.agent, c.image = id, name, spec, img.HasAgent, img
 	c.launches++
 	return c.start(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +73,11 @@ func (c *Container) ready(ctx context.Context, start func() error) error {
 	if err != nil && KindOf(err) == Invalid {
 		return err
 	}
-	st, serr := c.status(ctx)
+	// The wait may have used up the operation's deadline: the state is
+	// asked for on one of its own.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+	defer scancel()
+	st, serr := c.status(sctx)
 	switch {
 	case serr != nil:
 		return serr
@@ -80,7 +85,7 @@ func (c *Container) ready(ctx context.Context, start func() error) error {
 		return c.died(ctx, st, "crashed and is being restarted by its restart policy")
 	case st.State != "running":
 		return c.died(ctx, st, describe(st)+" instead of running")
-	case err != nil && wctx.Err() != nil && ctx.Err() == nil:
+	case err != nil && wctx.Err() != nil && (ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded)):
 		return Errorf(Infrastructure, "container %q was not ready within %s: it waited for %s; %s\n    give it longer with --timeout, or for this container alone: %q may take \"%s\" to become ready\n%s",
 			c.name, limit, r, w.seen(context.WithoutCancel(ctx), c), c.name, longer(limit), c.evidence(ctx, st))
 	case err != nil:
@@ -153,17 +158,22 @@ const agentReady = "persistcheck-agent: ready"
 type running struct{ serving *logWait }
 
 func (r *running) before(ctx context.Context, c *Container) error {
-	if c.agent && len(c.launched.Cmd) == 0 && len(c.launched.Entrypoint) == 0 {
+	if c.servingAgent() && !slices.Equal(c.image.Cmd, []string{"serve"}) {
 		r.serving = &logWait{text: agentReady}
 		return r.serving.before(ctx, c)
 	}
 	return nil
 }
 
-// wait gives a container whose command may fail a moment to do so.
+// wait gives a container whose command may fail a moment to do so. The
+// agent serving as the image's own command, with no flag, cannot fail: it
+// runs as soon as the engine says so.
 func (r *running) wait(ctx context.Context, c *Container) error {
 	if r.serving != nil {
 		return r.serving.wait(ctx, c)
+	}
+	if c.servingAgent() {
+		return nil
 	}
 	sctx, cancel := context.WithTimeout(ctx, settle)
 	defer cancel()
@@ -179,6 +189,12 @@ func (r *running) seen(ctx context.Context, c *Container) string {
 		return r.serving.seen(ctx, c)
 	}
 	return ""
+}
+
+// servingAgent reports whether the container's main process is the agent
+// serving: its image carries the agent as its own command.
+func (c *Container) servingAgent() bool {
+	return c.image.HasAgent && len(c.launched.Cmd) == 0 && len(c.launched.Entrypoint) == 0
 }
 
 // ReadyOnLog is ready once the log shows a new line containing Text: lines
