@@ -71,11 +71,13 @@ func (c *Container) launch(ctx context.Context) error {
 		MemoryLimit:      spec.MemoryLimit,
 		RestartOnFailure: spec.RestartOnFailure,
 		Init:             true,
+		Network:          spec.Network,
+		MountAgent:       !img.HasAgent,
 	})
 	if err != nil {
 		return err // a half-created container carries the labels: Close finds it
 	}
-	c.id, c.engineName, c.launched, c.agent, c.image = id, name, spec, img.HasAgent, img
+	c.id, c.engineName, c.launched, c.agent, c.image = id, name, spec, true, img // mounted if not carried
 	c.launches++
 	return c.start(ctx)
 }

@@ -194,6 +194,13 @@ func (s *Scenario) SetMemoryLimit(name, limit string) error {
 	return s.configure(name, func(spec *ContainerSpec) error { spec.MemoryLimit = bytes; return nil })
 }
 
+// SetNetwork gives the container name the engine's default network:
+// containers have none but loopback otherwise, which persistence needs no
+// more of, and which spares the engine work.
+func (s *Scenario) SetNetwork(name string) error {
+	return s.configure(name, func(spec *ContainerSpec) error { spec.Network = true; return nil })
+}
+
 // RestartOnFailure gives the container name the restart policy on-failure.
 func (s *Scenario) RestartOnFailure(name string) error {
 	return s.configure(name, func(spec *ContainerSpec) error { spec.RestartOnFailure = true; return nil })

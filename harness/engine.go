@@ -126,6 +126,8 @@ type EngineSpec struct {
 	MemoryLimit      int64 // bytes, swap included; 0 means none
 	RestartOnFailure bool
 	Init             bool // an init process as PID 1 that reaps and forwards signals
+	Network          bool // a network; without one, only loopback
+	MountAgent       bool // the agent mounted read-only at AgentPath, for images without it
 }
 
 // EngineMount is a mount with engine names. An AnonymousVolume has no

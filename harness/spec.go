@@ -67,6 +67,7 @@ type ContainerSpec struct {
 	Env              []string     // KEY=VALUE
 	MemoryLimit      int64        // bytes; 0 means none
 	RestartOnFailure bool
+	Network          bool // a network; without one, only loopback
 	Mounts           []Mount
 	Ready            Readiness     // nil: ReadyWhenRunning
 	ReadyTimeout     time.Duration // 0: the run's timeout

@@ -77,6 +77,8 @@ func (w *world) setup() []definition {
 			func(_ context.Context, name, kv string) error { return w.sc.AddEnv(name, kv) }},
 		{g, `%q has a memory limit of %q`, `And "app" has a memory limit of "64m"`, "container -",
 			func(_ context.Context, name, limit string) error { return w.sc.SetMemoryLimit(name, limit) }},
+		{g, `%q has a network`, `And "app" has a network`, "container",
+			func(_ context.Context, name string) error { return w.sc.SetNetwork(name) }},
 		{g, `%q restarts on failure`, `And "app" restarts on failure`, "container",
 			func(_ context.Context, name string) error { return w.sc.RestartOnFailure(name) }},
 		{g, `%q is ready when its log shows %q`, `And "app" is ready when its log shows "ready to accept connections"`, "container -",

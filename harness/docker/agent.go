@@ -1,10 +1,12 @@
 package docker
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/moby/moby/client"
 
+	"github.com/persistcheck/persistcheck/fixtures"
 	"github.com/persistcheck/persistcheck/harness"
 )
 
@@ -35,4 +37,50 @@ func (e *Engine) agentBinary(ctx context.Context) ([]byte, error) {
 	}
 	e.agent = f.Data
 	return e.agent, nil
+}
+
+// labelAgent marks the engine's agent volume with the agent's digest.
+const labelAgent = "persistcheck.agent-volume"
+
+// agentVolume returns the engine's agent volume: a volume holding the agent
+// of this version, which containers of images without the agent mount
+// read-only at its folder, instead of a copy per container. It is a cache,
+// as images are, named by the agent's digest, and kept. A process checks
+// it once, and fills it when the agent in it is not this one.
+func (e *Engine) agentVolume(ctx context.Context) (string, error) {
+	e.agentVolMu.Lock()
+	defer e.agentVolMu.Unlock()
+	name := "persistcheck-agent-" + fixtures.Digest()[:12]
+	if e.agentVol == name {
+		return name, nil
+	}
+	bin, err := e.agentBinary(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: map[string]string{labelAgent: fixtures.Digest()}}); err != nil {
+		return "", fail("create the agent volume", err)
+	}
+	created, err := e.createHelper(ctx, helper{
+		labels: map[string]string{harness.LabelRun: "agent-volume", harness.LabelOwner: harness.Owner()},
+		mounts: []harness.EngineMount{{Kind: harness.NamedVolume, Source: name, Target: "/agent-volume"}},
+	})
+	if err != nil {
+		return "", fail("create a container to fill the agent volume", err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true})
+	holds := func() bool {
+		f, err := e.ReadFile(ctx, created, "/agent-volume/agent")
+		return err == nil && bytes.Equal(f.Data, bin)
+	}
+	if !holds() {
+		// Another process may fill it at the same moment, with the same
+		// bytes: what matters is that it holds them after.
+		err := e.copyAgent(ctx, created, "agent-volume/agent", bin)
+		if !holds() {
+			return "", fail("fill the agent volume", err)
+		}
+	}
+	e.agentVol = name
+	return name, nil
 }

@@ -10,6 +10,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
+	"github.com/persistcheck/persistcheck/fixtures"
 	"github.com/persistcheck/persistcheck/harness"
 )
 
@@ -28,7 +29,27 @@ func (e *Engine) Sweep(ctx context.Context, alive func(owner string) bool) ([]st
 		return !alive(labels[harness.LabelOwner])
 	})
 	loops, lerr := e.sweepLoops(ctx)
-	return append(removed, loops...), errors.Join(err, lerr)
+	agents, aerr := e.sweepAgentVolumes(ctx)
+	return append(append(removed, loops...), agents...), errors.Join(err, lerr, aerr)
+}
+
+// sweepAgentVolumes removes the agent volumes of other versions of the
+// agent than this one, which no container uses any more.
+func (e *Engine) sweepAgentVolumes(ctx context.Context) ([]string, error) {
+	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: client.Filters{}.Add("label", labelAgent)})
+	if err != nil {
+		return nil, fail("list agent volumes", err)
+	}
+	var removed []string
+	for _, v := range vs.Items {
+		if v.Labels[labelAgent] == fixtures.Digest() {
+			continue
+		}
+		if _, err := e.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err == nil {
+			removed = append(removed, "agent volume "+v.Name)
+		}
+	}
+	return removed, nil
 }
 
 // removeWhere removes the containers, then the volumes, that filters list

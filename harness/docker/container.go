@@ -5,55 +5,56 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/persistcheck/persistcheck/harness"
 )
 
-// Create creates the container through testcontainers-go, which checks the
-// image is there first. Nothing is ever pulled: the harness resolves images
-// before it creates containers.
+// Create creates the container straight on the Engine API: the harness has
+// resolved its image already, and nothing is ever pulled. It has no network
+// unless the spec asks for one, and, when the spec asks, the agent mounted
+// read-only from the engine's agent volume instead of copied in.
 func (e *Engine) Create(ctx context.Context, spec harness.EngineSpec) (string, error) {
-	req := testcontainers.ContainerRequest{
-		Image: spec.Image,
-		Name:  spec.Name,
-		Cmd:   spec.Cmd,
-		// A copy: testcontainers-go adds its own labels to the map it is
-		// given, and the caller's may also label volumes, which would then
-		// no longer match it.
-		Labels: maps.Clone(spec.Labels),
-		ConfigModifier: func(c *container.Config) {
-			c.Env = spec.Env // in order, as declared
-			if len(spec.Entrypoint) > 0 {
-				c.Entrypoint = spec.Entrypoint
-			}
-			c.User, c.WorkingDir = spec.User, spec.WorkingDir
-			if h := spec.Health; h != nil {
-				c.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
-			}
-		},
-		HostConfigModifier: func(hc *container.HostConfig) {
-			hc.Init = &spec.Init
-			hc.Mounts = mounts(spec.Mounts)
-			if spec.MemoryLimit > 0 {
-				hc.Memory, hc.MemorySwap = spec.MemoryLimit, spec.MemoryLimit // no swap: the limit is the limit
-			}
-			if spec.RestartOnFailure {
-				hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyOnFailure}
-			}
-		},
+	cfg := &container.Config{
+		Image:      spec.Image,
+		Cmd:        spec.Cmd,
+		Entrypoint: spec.Entrypoint,
+		Env:        spec.Env, // in order, as declared
+		User:       spec.User,
+		WorkingDir: spec.WorkingDir,
+		Labels:     maps.Clone(spec.Labels),
 	}
-	c, err := e.provider.CreateContainer(ctx, req)
+	if h := spec.Health; h != nil {
+		cfg.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	}
+	hc := &container.HostConfig{Init: &spec.Init, Mounts: mounts(spec.Mounts), NetworkMode: "none"}
+	if spec.Network {
+		hc.NetworkMode = "bridge"
+	}
+	if spec.MountAgent {
+		vol, err := e.agentVolume(ctx)
+		if err != nil {
+			return "", err
+		}
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: path.Dir(harness.AgentPath), ReadOnly: true})
+	}
+	if spec.MemoryLimit > 0 {
+		hc.Memory, hc.MemorySwap = spec.MemoryLimit, spec.MemoryLimit // no swap: the limit is the limit
+	}
+	if spec.RestartOnFailure {
+		hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyOnFailure}
+	}
+	c, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: spec.Name, Config: cfg, HostConfig: hc})
 	if err != nil {
 		return "", fail("create container "+spec.Name, err)
 	}
-	return c.GetContainerID(), nil
+	return c.ID, nil
 }
 
 func mounts(ms []harness.EngineMount) []mount.Mount {

@@ -25,12 +25,14 @@ type Engine struct {
 	arch     string    // the engine's GOARCH, for the agent
 	out      io.Writer // build output and testcontainers-go's chatter
 
-	builtinMu sync.Mutex
-	builtin   *harness.Image
-	agentMu   sync.Mutex
-	agent     []byte // the agent binary, for images without it
-	buildsMu  sync.Mutex
-	builds    map[string]*build // Dockerfile folders built by this process
+	builtinMu  sync.Mutex
+	builtin    *harness.Image
+	agentMu    sync.Mutex
+	agent      []byte // the agent binary, for images without it
+	agentVolMu sync.Mutex
+	agentVol   string // the agent volume, once checked
+	buildsMu   sync.Mutex
+	builds     map[string]*build // Dockerfile folders built by this process
 }
 
 var _ harness.Engine = (*Engine)(nil)

@@ -113,10 +113,16 @@ func (e *Engine) InstallAgent(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	dir, name := path.Split(strings.TrimPrefix(harness.AgentPath, "/"))
+	return e.copyAgent(ctx, id, strings.TrimPrefix(harness.AgentPath, "/"), bin)
+}
+
+// copyAgent writes bin, executable, at rel below the container's root, its
+// folder made as needed.
+func (e *Engine) copyAgent(ctx context.Context, id, rel string, bin []byte) error {
+	dir, name := path.Split(rel)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	err = errors.Join(
+	err := errors.Join(
 		tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o755}),
 		tw.WriteHeader(&tar.Header{Name: dir + name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin))}),
 	)
