@@ -36,10 +36,13 @@ func (k kill) Inject(ctx context.Context, c *Container) error {
 		return err
 	}
 	if k.sig == SIGKILL {
+		// The engine reports the stop: a SIGKILL through it leaves the
+		// container exited, and no restart policy applies.
 		if err := c.engine().WaitStopped(ctx, c.id); err != nil {
 			return err
 		}
-		return c.settled(ctx, "exited")
+		c.expect = "exited"
+		return nil
 	}
 	if k.sig.terminates() {
 		wait, cancel := context.WithTimeout(ctx, k.grace)

@@ -54,7 +54,8 @@ func (r remove) String() string {
 }
 
 func (r remove) Inject(ctx context.Context, c *Container) error {
-	if _, err := c.status(ctx); err != nil {
+	if c.id == "" { // the engine removes a container in any state: only a missing one is refused
+		_, err := c.status(ctx)
 		return err
 	}
 	if err := c.engine().Remove(ctx, c.id, r.volumes); err != nil {

@@ -20,10 +20,11 @@ import (
 
 // Engine talks to one Docker engine. It is safe for concurrent use.
 type Engine struct {
-	provider *testcontainers.DockerProvider
-	cli      client.APIClient
-	arch     string    // the engine's GOARCH, for the agent
-	out      io.Writer // build output and testcontainers-go's chatter
+	providerMu sync.Mutex
+	provider   *testcontainers.DockerProvider // builds images; made on first use
+	cli        client.APIClient
+	arch       string    // the engine's GOARCH, for the agent
+	out        io.Writer // build output and testcontainers-go's chatter
 
 	builtinMu  sync.Mutex
 	builtin    *harness.Image
@@ -39,14 +40,15 @@ var _ harness.Engine = (*Engine)(nil)
 
 var setup sync.Once
 
-// New connects to the engine that DOCKER_HOST (or testcontainers-go's
-// configuration) names. An engine that does not answer is an Infrastructure
-// error. Build output and testcontainers-go's chatter go to logs when it is
-// not nil.
+// New connects to the engine that DOCKER_HOST names, or the local socket.
+// An engine that does not answer is an Infrastructure error. Build output
+// and testcontainers-go's chatter go to logs when it is not nil.
 //
-// The Ryuk reaper cannot start where no registry is reachable, and is not
-// needed (the harness removes what it creates by label): New disables it
-// for this process unless TESTCONTAINERS_RYUK_DISABLED is set.
+// Connecting costs one round trip: the moby client is made straight, and
+// testcontainers-go's provider, which builds images, only when an image is
+// built. The Ryuk reaper cannot start where no registry is reachable, and
+// is not needed (the harness removes what it creates by label): New
+// disables it for this process unless TESTCONTAINERS_RYUK_DISABLED is set.
 func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	setup.Do(func() {
 		if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
@@ -59,40 +61,43 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	if err := pingDockerHost(ctx); err != nil {
-		return nil, unreachable(err)
-	}
-	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(logger{logs}))
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
-		return nil, unreachable(err)
+		return nil, unreachable(hostErr(err))
 	}
-	e := &Engine{provider: p, cli: p.Client(), out: logs, builds: map[string]*build{}}
+	e := &Engine{cli: cli, out: logs, builds: map[string]*build{}}
 	v, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
-		p.Close()
-		return nil, unreachable(err)
+		cli.Close()
+		return nil, unreachable(hostErr(err))
 	}
 	e.arch = v.Arch
 	return e, nil
 }
 
-// pingDockerHost checks that the engine DOCKER_HOST names, if it names one,
-// answers. testcontainers-go would quietly fall back to the local socket,
-// and a run meant for one engine would test another.
-func pingDockerHost(ctx context.Context) error {
-	host := os.Getenv("DOCKER_HOST")
-	if host == "" {
-		return nil
-	}
-	cli, err := client.New(client.FromEnv)
-	if err != nil {
-		return fmt.Errorf("DOCKER_HOST=%s: %w", host, err)
-	}
-	defer cli.Close()
-	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+// hostErr names the engine that did not answer: DOCKER_HOST's, which is
+// never quietly exchanged for another, or the local socket.
+func hostErr(err error) error {
+	if host := os.Getenv("DOCKER_HOST"); host != "" {
 		return fmt.Errorf("DOCKER_HOST=%s does not answer, and persistcheck does not fall back to another engine: %w", host, err)
 	}
-	return nil
+	return err
+}
+
+// builder returns testcontainers-go's provider, which builds images, made
+// on first use.
+func (e *Engine) builder() (*testcontainers.DockerProvider, error) {
+	e.providerMu.Lock()
+	defer e.providerMu.Unlock()
+	if e.provider != nil {
+		return e.provider, nil
+	}
+	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(logger{e.out}))
+	if err != nil {
+		return nil, unreachable(err)
+	}
+	e.provider = p
+	return p, nil
 }
 
 func unreachable(err error) error {
@@ -101,7 +106,15 @@ func unreachable(err error) error {
 }
 
 // Close releases the engine's connections.
-func (e *Engine) Close() error { return e.provider.Close() }
+func (e *Engine) Close() error {
+	e.providerMu.Lock()
+	defer e.providerMu.Unlock()
+	var err error
+	if e.provider != nil {
+		err = e.provider.Close()
+	}
+	return errors.Join(err, e.cli.Close())
+}
 
 // logger adapts an io.Writer to testcontainers-go's logger.
 type logger struct{ w io.Writer }
@@ -121,10 +134,15 @@ func isGone(err error) bool {
 	return cerrdefs.IsNotFound(err) || errors.Is(err, cerrdefs.ErrNotFound)
 }
 
-// labelFilter returns a list filter matching every one of labels.
+// labelFilter returns a list filter matching every one of labels; a label
+// of an empty value matches any value.
 func labelFilter(labels map[string]string) client.Filters {
 	f := client.Filters{}
 	for k, v := range labels {
+		if v == "" {
+			f.Add("label", k)
+			continue
+		}
 		f.Add("label", k+"="+v)
 	}
 	return f

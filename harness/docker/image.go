@@ -82,6 +82,12 @@ func (e *Engine) builtinImage(ctx context.Context) (harness.Image, error) {
 	if err != nil {
 		return img, err
 	}
+	latest, lerr := e.cli.ImageInspect(ctx, harness.BuiltinImage+":latest")
+	current, cerr := e.cli.ImageInspect(ctx, tag)
+	if lerr == nil && cerr == nil && latest.ID == current.ID {
+		e.builtin = &img // :latest is this one already
+		return img, nil
+	}
 	if _, err := e.cli.ImageTag(ctx, client.ImageTagOptions{Source: tag, Target: harness.BuiltinImage + ":latest"}); err != nil {
 		return img, fail("tag "+tag+" as latest", err)
 	}
@@ -179,7 +185,11 @@ func (e *Engine) build(ctx context.Context, tarball []byte, tags ...string) erro
 			o.Tags = append(o.Tags, tags[1:]...)
 		},
 	}}
-	if _, err := e.provider.BuildImage(ctx, req); err != nil {
+	p, err := e.builder()
+	if err != nil {
+		return err
+	}
+	if _, err := p.BuildImage(ctx, req); err != nil {
 		return fmt.Errorf("%w\n    the end of the build log:\n%s", err, lastLines(log.String(), 15))
 	}
 	return nil
