@@ -2,10 +2,11 @@
 #   make run     the built-in scenarios on the built-in images
 #   make test    every test: units, the real engine, the features, with -race
 #   make bench   the canonical cycle through the harness against the raw engine
+#   make cluster the local single-node Kubernetes cluster (cluster/): build if needed, start
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build
+.PHONY: run test bench lint sweep build cluster cluster-build cluster-down cluster-clean cluster-status cluster-test
 
 run:
 	$(GO) run ./cmd/persistcheck run
@@ -30,3 +31,23 @@ lint:
 
 sweep:
 	$(GO) run ./cmd/persistcheck sweep
+
+# The local Kubernetes cluster (cluster/cluster; README.md says what it costs
+# and what it touches on the host). Run as root.
+cluster-build:
+	cluster/cluster build
+
+cluster:
+	cluster/cluster up
+
+cluster-down:
+	cluster/cluster down
+
+cluster-clean:
+	cluster/cluster clean
+
+cluster-status:
+	cluster/cluster status
+
+cluster-test: cluster
+	PERSISTCHECK_CLUSTER=1 $(GO) test -count=1 -v -run '^TestSmoke$$' ./cluster/
