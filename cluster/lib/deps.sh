@@ -29,10 +29,10 @@ ensure_packages() {
   log "installing Debian packages: ${missing[*]}"
   local etcd_was_running=no
   pgrep -x etcd >/dev/null && etcd_was_running=yes
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1; then
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1; then
     log "apt-get install failed; updating the package lists and trying again"
     if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-           DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } >>"$LOGS/apt.log" 2>&1; then
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}"; } >>"$LOGS/apt.log" 2>&1; then
       tail -n 20 "$LOGS/apt.log" >&2
       die $E_PREREQ "could not install ${missing[*]} with apt-get (log: $LOGS/apt.log)"
     fi

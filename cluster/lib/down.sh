@@ -46,16 +46,16 @@ our_shims() {
   return 0
 }
 
-runc_ids() { runc --root "$RUNC_ROOT/k8s.io" list -q 2>/dev/null || true; }
+runc_ids() { timeout 10 runc --root "$RUNC_ROOT/k8s.io" list -q 2>/dev/null || true; }
 
 remove_workloads() {
-  local ctr=(ctr -a "$CTRD_SOCK" -n k8s.io) id n=0
+  local ctr=(timeout 20 ctr -a "$CTRD_SOCK" -n k8s.io) id n=0
   if containerd_up; then
     for id in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
       "${ctr[@]}" tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true
     done
     for id in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
-      timeout 20 "${ctr[@]}" tasks rm -f "$id" >/dev/null 2>&1 || true
+      "${ctr[@]}" tasks rm -f "$id" >/dev/null 2>&1 || true
     done
     for id in $("${ctr[@]}" containers ls -q 2>/dev/null); do
       "${ctr[@]}" containers rm "$id" >/dev/null 2>&1 && n=$((n + 1))

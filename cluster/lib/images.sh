@@ -25,7 +25,7 @@ import_images() {
     id=$(docker image inspect -f '{{.Id}}' "$img" 2>/dev/null) ||
       die $E_FAIL "image $img is not in the Docker engine (build or load it there first)"
     if grep -qxF "$img $id" "$record" &&
-       ctr -a "$CTRD_SOCK" -n k8s.io images ls -q "name==$(normalize "$img")" 2>/dev/null | grep -q .; then
+       timeout 10 ctr -a "$CTRD_SOCK" -n k8s.io images ls -q "name==$(normalize "$img")" 2>/dev/null | grep -q .; then
       continue
     fi
     todo+=("$img")
@@ -36,8 +36,8 @@ import_images() {
   fi
   local t
   t=$(now_ms)
-  if ! docker save "${todo[@]}" | ctr -a "$CTRD_SOCK" -n k8s.io images import - >/dev/null; then
-    die $E_FAIL "importing ${todo[*]} into the cluster's containerd failed"
+  if ! timeout --foreground 1800 docker save "${todo[@]}" | timeout --foreground 1800 ctr -a "$CTRD_SOCK" -n k8s.io images import - >/dev/null; then
+    die $E_FAIL "importing ${todo[*]} into the cluster's containerd failed (or took over 30 min)"
   fi
   for img in "${todo[@]}"; do
     id=$(docker image inspect -f '{{.Id}}' "$img")

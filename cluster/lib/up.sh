@@ -21,7 +21,7 @@ node_ready_since() {
 }
 default_sa() { api GET /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1; }
 etcd_healthy() { curl -sf --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" | grep -q '"health":"true"'; }
-containerd_up() { ctr -a "$CTRD_SOCK" version >/dev/null 2>&1; }
+containerd_up() { timeout 5 ctr -a "$CTRD_SOCK" version >/dev/null 2>&1; }
 
 PROCS=(etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet)
 
