@@ -50,7 +50,7 @@ runc_ids() { timeout 10 runc --root "$RUNC_ROOT/k8s.io" list -q 2>/dev/null || t
 
 remove_workloads() {
   local ctr=(timeout 20 ctr -a "$CTRD_SOCK" -n k8s.io) id n=0
-  if containerd_up; then
+  if running containerd && containerd_up; then
     for id in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
       "${ctr[@]}" tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true
     done

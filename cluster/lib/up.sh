@@ -21,7 +21,10 @@ node_ready_since() {
 }
 default_sa() { api GET /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1; }
 etcd_healthy() { curl -sf --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" | grep -q '"health":"true"'; }
-containerd_up() { timeout 5 ctr -a "$CTRD_SOCK" version >/dev/null 2>&1; }
+# ctr waits 10 s for a socket that is not there: look first.
+containerd_up() {
+  [ -S "$CTRD_SOCK" ] && timeout 5 ctr --connect-timeout 2s -a "$CTRD_SOCK" version >/dev/null 2>&1
+}
 
 PROCS=(etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet)
 
