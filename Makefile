@@ -3,10 +3,11 @@
 #   make test    every test: units, the real engine, the features, with -race
 #   make bench   the canonical cycle through the harness against the raw engine
 #   make images  the example databases' images, built where missing (root, the first time)
+#   make cluster the local single-node Kubernetes cluster (cluster/): build if needed, start
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build release images matrix-png
+.PHONY: run test bench lint sweep build release images matrix-png cluster cluster-build cluster-down cluster-clean cluster-status cluster-test
 
 run:
 	$(GO) run ./cmd/persistcheck run
@@ -50,3 +51,23 @@ sweep:
 # the picture in the README.
 matrix-png:
 	docs/render-matrix.sh persistcheck/app docs/matrix.png --path /data
+
+# The local Kubernetes cluster (cluster/cluster; README.md says what it costs
+# and what it touches on the host). Run as root.
+cluster-build:
+	cluster/cluster build
+
+cluster:
+	cluster/cluster up
+
+cluster-down:
+	cluster/cluster down
+
+cluster-clean:
+	cluster/cluster clean
+
+cluster-status:
+	cluster/cluster status
+
+cluster-test: cluster
+	PERSISTCHECK_CLUSTER=1 $(GO) test -count=1 -v -run '^TestSmoke$$' ./cluster/
