@@ -129,6 +129,17 @@ func Execute(ctx context.Context, opts Options) Result {
 		}
 		return fail(ExitInfra, "%v", err)
 	}
+	id := harness.IdentityOf(engine)
+	fmt.Fprintf(opts.Stderr, "persistcheck run: on %s\n", id)
+	// Scenarios tagged for other engines are left out.
+	tags := harness.AndTags(opts.Tags, harness.EngineTags(id.Kind))
+	if p, err = makePlan(opts.FS, opts.Paths, tags, opts.Shard, opts.Lookup); err != nil {
+		return fail(ExitInvalid, "%v", err)
+	}
+	if p.scenarios == 0 && opts.Shard.N == 1 {
+		return fail(ExitInvalid, "every scenario in %s that matches tags %q is tagged for an engine other than %s (@%s); tag one @%s, or leave the engine tags off to run it on every engine",
+			strings.Join(opts.Paths, " "), opts.Tags, id.Name, strings.Join(slices.DeleteFunc(slices.Clone(harness.EngineKinds), func(k string) bool { return k == id.Kind }), ", @"), id.Kind)
+	}
 	lib := steps.New(steps.Options{
 		FS:     opts.FS,
 		Keep:   opts.Keep,
@@ -144,7 +155,7 @@ func Execute(ctx context.Context, opts Options) Result {
 		ScenarioInitializer: lib.InitializeScenario,
 		Options: &godog.Options{
 			Format:         formatNames(opts.Formats),
-			Tags:           opts.Tags,
+			Tags:           tags,
 			Concurrency:    opts.Concurrency,
 			Strict:         true,
 			Paths:          p.paths,

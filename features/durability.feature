@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Every acknowledged write survives the faults that really happen to containers
   The agent appends records to a file, each fsynced before it is
   acknowledged, and streams each acknowledgement to the harness as it

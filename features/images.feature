@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Images built from folders, commands and readiness
   Scenarios bring their own images, built from Dockerfile folders next to
   the feature file, run commands inside containers without a shell, and say

@@ -1,3 +1,4 @@
+@docker @podman
 Feature: What a container keeps and loses through its lifecycle
   Each scenario takes the built-in workload through one lifecycle event and
   asserts a row of the ground truth (docs/design.md) for every kind of storage

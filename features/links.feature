@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Data written through a symbolic link lives where the link points
   The kernel follows links, so the text of a path does not say where its data
   lives. The built-in image ships three links: /data-link -> /data, where

@@ -1,3 +1,4 @@
+@docker @podman
 Feature: A power cut keeps only what was made durable
   A kill leaves the host's page cache alone, so a write that was never
   fsynced survives it. A power-loss volume is a file system the harness

@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Containers that share storage see each other's writes
   A sentinel written to a named volume or a host folder is looked for in
   another container where that container mounts the same storage, at

@@ -93,7 +93,7 @@ func (s *Scenario) durabilityWhy(c *Container, w *workload, at spot, got State, 
 		st, _ = writer.engine().Inspect(context.Background(), writer.id)
 	}
 	h := writer.since(w.placed.events, w.placed.instance, w.placed.restarts, st)
-	kept := StorageOf(at.at).Keeps(h.replaced, h.stopped)
+	kept := s.run.truth.Keeps(StorageOf(at.at), h.replaced, h.stopped)
 	bad := rc.lostOrCorrupted()
 	tail := len(bad) > 0 && len(bad) < len(rc.History.Acked) && slices.Equal(bad, rc.History.Acked[len(rc.History.Acked)-len(bad):])
 	powerCut := slices.ContainsFunc(h.events, func(e event) bool { return strings.HasPrefix(e.what, "power cut") })
@@ -107,7 +107,7 @@ func (s *Scenario) durabilityWhy(c *Container, w *workload, at spot, got State, 
 	case kept && tail:
 		return fmt.Sprintf("%s; the records acknowledged last did not survive %s although each was fsynced before it was acknowledged: the storage did not keep what fsync promised", lives(at.path, at.at), summary(h.events))
 	}
-	return explain(at.path, at.at, h, Intact, got, false)
+	return explain(s.run.truth, at.path, at.at, h, Intact, got, false)
 }
 
 // ExpectListed runs the listing command line in the running container name

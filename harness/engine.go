@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"io/fs"
+	"strings"
 	"time"
 )
 
@@ -21,19 +22,36 @@ const (
 	LabelOwner    = "persistcheck.owner" // host and process that created it
 )
 
-// Engine is what the harness needs from a container engine. harness/docker
-// implements it on the Docker Engine API; unit tests use fakes.
+// Engine is what the harness needs from a container engine, by role:
+// images, lifecycle, processes, logs, files and cleanup. harness/docker
+// implements it on the Docker Engine API, harness/kubernetes on a cluster's;
+// unit tests use fakes. An event an engine does not have (Kubernetes has no
+// stop, start or pause) fails as Invalid, saying what comes closest.
 //
 // Errors carry a Kind: Infrastructure when the engine or an image fails,
 // Invalid when the request itself cannot be met.
 type Engine interface {
+	Images
+	Lifecycle
+	Processes
+	Logs
+	Files
+	Cleanup
+}
+
+// Images resolves and builds images; nothing is ever pulled.
+type Images interface {
 	// Image returns the image ref names. BuiltinImage is built when missing;
 	// any other image must already exist, nothing is pulled.
 	Image(ctx context.Context, ref string) (Image, error)
 	// Build builds the Dockerfile at the root of dir, tags it name when name
 	// is not empty, and returns the image.
 	Build(ctx context.Context, dir fs.FS, name string) (Image, error)
+}
 
+// Lifecycle creates containers and their volumes, and takes them through
+// their lifecycle.
+type Lifecycle interface {
 	// CreateVolume creates a named volume; with size above 0, one whose file
 	// system holds that many bytes, so that writes past it fail with ENOSPC.
 	CreateVolume(ctx context.Context, name string, size int64, labels map[string]string) error
@@ -55,15 +73,10 @@ type Engine interface {
 	Inspect(ctx context.Context, id string) (Status, error)
 	// WaitStopped returns once the container is not running.
 	WaitStopped(ctx context.Context, id string) error
+}
 
-	// CountLog returns how many lines of the container's log contain text.
-	CountLog(ctx context.Context, id, text string) (int, error)
-	// WaitLog returns once at least n lines of the log contain text. It fails
-	// if the container stops first.
-	WaitLog(ctx context.Context, id, text string, n int) error
-	// LogTail returns the last n lines of the container's log.
-	LogTail(ctx context.Context, id string, n int) (string, error)
-
+// Processes runs commands in running containers.
+type Processes interface {
 	// Exec runs argv in a running container and returns what it did. A
 	// command that runs and fails is a result, not an error.
 	Exec(ctx context.Context, id string, argv []string) (ExecResult, error)
@@ -71,6 +84,22 @@ type Engine interface {
 	// calling line with each line of its standard output as it is written.
 	// It returns when argv ends, as it does when its container stops.
 	Stream(ctx context.Context, id, user string, argv []string, line func(string)) (ExecResult, error)
+}
+
+// Logs reads containers' logs.
+type Logs interface {
+	// CountLog returns how many lines of the container's log contain text.
+	CountLog(ctx context.Context, id, text string) (int, error)
+	// WaitLog returns once at least n lines of the log contain text. It fails
+	// if the container stops first.
+	WaitLog(ctx context.Context, id, text string, n int) error
+	// LogTail returns the last n lines of the container's log.
+	LogTail(ctx context.Context, id string, n int) (string, error)
+}
+
+// Files reads what containers store where exec cannot reach it: stopped,
+// paused and removed containers, and images.
+type Files interface {
 	// ReadFile reads path through the engine's archive API, which works on a
 	// stopped or paused container too but does not see into a tmpfs.
 	ReadFile(ctx context.Context, id, path string) (File, error)
@@ -81,22 +110,30 @@ type Engine interface {
 	// what it did. /proc/1/root there is id's root with all its mounts, even
 	// while id is paused. The helper carries labels and is removed after.
 	RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (ExecResult, error)
-	// ReadVia reads paths as ReadFile does, in a container of BuiltinImage
-	// that has mounts and is never started, and removed after: storage that
-	// outlives the containers that used it can still be read. Volumes are
-	// mounted without being seeded from the image.
+	// ReadVia reads paths in a short-lived container of BuiltinImage that
+	// mounts mounts, removed after: storage that outlives the containers
+	// that used it can still be read. Volumes are mounted without being
+	// seeded from the image.
 	ReadVia(ctx context.Context, mounts []EngineMount, paths []string, labels map[string]string) ([]File, error)
-
 	// RunImage runs the agent with args in a short-lived container of the
 	// image ref, as a container of it would see its own files (the image's
 	// VOLUMEs on fresh volumes, seeded from it), without a network, and
 	// returns what it did. The container carries labels and is removed, with
 	// its volumes, after.
 	RunImage(ctx context.Context, ref string, args []string, labels map[string]string) (ExecResult, error)
+}
 
+// Cleanup removes what the harness created.
+type Cleanup interface {
 	// RemoveLabelled removes every container, then every volume, carrying all
 	// of labels, and returns the names of what it removed.
 	RemoveLabelled(ctx context.Context, labels map[string]string) ([]string, error)
+}
+
+// Truthful is an engine whose ground truth differs from Docker's: what
+// survives which event there. Engines that are not use DockerTruth.
+type Truthful interface {
+	Truth() Truth
 }
 
 // Image is an image on the engine.
@@ -160,4 +197,81 @@ type Entry struct {
 	Name string
 	Kind string // file, folder, link or other
 	Size int64
+}
+
+// Engine kinds, which are also the tags that keep a scenario to them: a
+// scenario tagged with any of @docker, @podman or @kubernetes runs only on
+// the engines it names; one with none of them runs on every engine.
+const (
+	DockerKind     = "docker"
+	PodmanKind     = "podman"
+	KubernetesKind = "kubernetes"
+)
+
+// EngineKinds are the engine kinds, in the order the docs give them.
+var EngineKinds = []string{DockerKind, PodmanKind, KubernetesKind}
+
+// Identity says which engine a run talks to, for its first line of output
+// and its reports.
+type Identity struct {
+	Kind    string // DockerKind, PodmanKind or KubernetesKind
+	Name    string // "Docker Engine", "Podman", "Kubernetes"
+	Version string // as the engine reports it
+	Where   string // its address: a socket, a cluster's server and context
+}
+
+func (id Identity) String() string {
+	s := id.Name
+	if id.Version != "" {
+		s += " " + id.Version
+	}
+	if id.Where != "" {
+		s += " at " + id.Where
+	}
+	return s
+}
+
+// Identified is an engine that says which it is. Engines that are not are
+// taken for Docker.
+type Identified interface {
+	Identity() Identity
+}
+
+// IdentityOf returns engine's identity.
+func IdentityOf(engine any) Identity {
+	if e, ok := engine.(Identified); ok {
+		return e.Identity()
+	}
+	return Identity{Kind: DockerKind, Name: "Docker Engine"}
+}
+
+// EngineTags returns the godog tag expression that keeps the scenarios for
+// an engine of kind: those tagged for it, and those tagged for no engine.
+// godog reads "," as or between groups of "&&".
+func EngineTags(kind string) string {
+	var none []string
+	for _, other := range EngineKinds {
+		if other != kind {
+			none = append(none, "~@"+other)
+		}
+	}
+	return "@" + kind + "," + strings.Join(none, " && ")
+}
+
+// AndTags returns the godog tag expression that matches what both a and b
+// match; "" matches everything.
+func AndTags(a, b string) string {
+	if strings.TrimSpace(a) == "" {
+		return b
+	}
+	if strings.TrimSpace(b) == "" {
+		return a
+	}
+	var or []string
+	for _, x := range strings.Split(a, ",") {
+		for _, y := range strings.Split(b, ",") {
+			or = append(or, strings.TrimSpace(x)+" && "+strings.TrimSpace(y))
+		}
+	}
+	return strings.Join(or, ",")
 }

@@ -215,7 +215,7 @@ func (r *Run) matrixRow(ctx context.Context, spec MatrixSpec, img Image, kind Mo
 			if storage == LayerStorage && s.sentinels[v.Sentinel].mount.Kind != 0 {
 				storage = StorageOf(s.sentinels[v.Sentinel].mount)
 			}
-			keep := storage.Keeps(e.replaced, e.stopped)
+			keep := r.truth.Keeps(storage, e.replaced, e.stopped)
 			cell := MatrixCell{Path: spec.Paths[i], Storage: string(storage), Event: e.name, Expected: "gone", Observed: observed(v.State)}
 			if keep {
 				cell.Expected = "kept"

@@ -54,6 +54,7 @@ type Run struct {
 	ownRoot bool // the root is a temporary folder of this run's
 
 	progressMu sync.Mutex // one progress line at a time
+	truth      Truth      // what the engine keeps through which event
 }
 
 // NewRun returns a run with a fresh id.
@@ -67,8 +68,15 @@ func NewRun(engine Engine, opts RunOptions) *Run {
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 5 * time.Second
 	}
-	return &Run{ID: uuid.NewString(), engine: engine, opts: opts, owner: Owner()}
+	var truth Truth = DockerTruth{}
+	if t, ok := engine.(Truthful); ok {
+		truth = t.Truth()
+	}
+	return &Run{ID: uuid.NewString(), engine: engine, opts: opts, owner: Owner(), truth: truth}
 }
+
+// Truth returns the ground truth of the run's engine.
+func (r *Run) Truth() Truth { return r.truth }
 
 // Owner identifies this process on its host, for the label LabelOwner: a
 // sweep can tell the objects of a live run from those of a dead one.

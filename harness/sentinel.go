@@ -237,5 +237,5 @@ func (s *Scenario) why(ctx context.Context, c *Container, st Status, v Verdict, 
 			cancel()
 		}
 	}
-	return explain(v.Path, v.spot.at, w.since(sn.events, sn.instance, sn.restarts, st), want, v.State, sn.existed)
+	return explain(s.run.truth, v.Path, v.spot.at, w.since(sn.events, sn.instance, sn.restarts, st), want, v.State, sn.existed)
 }

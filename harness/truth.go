@@ -37,6 +37,37 @@ func StorageOf(m Mount) Storage {
 	return LayerStorage
 }
 
+// Truth is an engine's ground truth: whether it keeps data written to a
+// kind of storage through what happened since.
+type Truth interface {
+	Keeps(s Storage, replaced, stopped bool) bool
+	// Engine names the engine, for messages: "Docker".
+	Engine() string
+}
+
+// DockerTruth is Docker's ground truth (Storage.Keeps).
+type DockerTruth struct{}
+
+func (DockerTruth) Keeps(s Storage, replaced, stopped bool) bool { return s.Keeps(replaced, stopped) }
+func (DockerTruth) Engine() string                               { return "Docker" }
+
+// KubernetesTruth is Kubernetes' ground truth: a crashed container comes
+// back in the same pod as a new container, without its writable layer, but
+// with the pod's emptyDirs, memory ones included; deleting the pod takes
+// those with it. Claims and hostPaths outlive pods.
+type KubernetesTruth struct{}
+
+func (KubernetesTruth) Keeps(s Storage, replaced, stopped bool) bool {
+	switch s {
+	case NamedVolumeStorage, HostFolderStorage:
+		return true
+	case LayerStorage:
+		return !replaced && !stopped
+	}
+	return !replaced // emptyDir, of either medium
+}
+func (KubernetesTruth) Engine() string { return "Kubernetes" }
+
 // Keeps reports whether Docker keeps data written to s through what
 // happened since: the container replaced by a new one (removed, recreated,
 // upgraded), or its processes ended (stopped, killed, restarted, crashed).
@@ -97,12 +128,17 @@ func lives(p string, m Mount) string {
 // is in state got when want was expected, given what its container went
 // through since the write. existed says a file was at the path before the
 // write (the image's, perhaps): a new container shows that file again.
-func explain(p string, m Mount, h history, want, got State, existed bool) string {
+func explain(t Truth, p string, m Mount, h history, want, got State, existed bool) string {
 	s := StorageOf(m)
 	where := lives(p, m)
-	kept := s.Keeps(h.replaced, h.stopped)
+	kept := t.Keeps(s, h.replaced, h.stopped)
 	events := summary(h.events)
+	_, pods := t.(KubernetesTruth)
 	switch {
+	case pods && kept && got == Intact && h.stopped && !h.replaced && (s == TmpfsStorage || s == AnonymousVolumeStorage):
+		return fmt.Sprintf("%s: on %s it is an emptyDir, which belongs to the pod, not to its container, so it is kept through %s", where, t.Engine(), events)
+	case pods && !kept && got != Intact && s == LayerStorage && h.stopped && !h.replaced:
+		return fmt.Sprintf("%s; %s starts a crashed container again as a new container, from a fresh layer, after %s: mount a volume there to keep it", where, t.Engine(), h.stopper)
 	case kept && got == Intact:
 		switch s {
 		case NamedVolumeStorage, HostFolderStorage:

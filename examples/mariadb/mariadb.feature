@@ -1,3 +1,4 @@
+@docker @podman
 Feature: MariaDB with innodb_flush_log_at_trx_commit=1 keeps every committed row
 
   Background:

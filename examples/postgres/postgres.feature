@@ -1,3 +1,4 @@
+@docker @podman
 Feature: PostgreSQL keeps every committed row, where its data is kept
   Each row is inserted by its own psql, which commits it: n is acknowledged
   when psql exits 0. A fault hits while it inserts; then every acknowledged

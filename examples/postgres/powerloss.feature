@@ -1,3 +1,4 @@
+@docker @podman
 Feature: PostgreSQL through a power cut keeps every committed row while fsync is on
 
   Scenario: Every committed row survives a power cut taken mid-load

@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Redis through a power cut: appendfsync always keeps what it acknowledged
 
   Scenario: With appendfsync always, every acknowledged SET survives a power cut taken while it writes

@@ -1,3 +1,4 @@
+@docker @podman
 Feature: Redis keeps what it acknowledged, as its settings promise
   The set workload turns redis-cli into a Jepsen-style check: SET k<n> is
   acknowledged when redis-cli exits 0, and after the fault every key

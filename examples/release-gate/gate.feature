@@ -1,3 +1,4 @@
+@docker @podman
 Feature: The release candidate keeps its data
   Run against the image a release is about to ship:
 

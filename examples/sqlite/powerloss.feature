@@ -1,3 +1,4 @@
+@docker @podman
 Feature: SQLite in WAL mode through a power cut keeps every committed row with synchronous=FULL
 
   Scenario: Every committed row survives a power cut taken mid-load

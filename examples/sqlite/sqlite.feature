@@ -1,3 +1,4 @@
+@docker @podman
 Feature: SQLite in WAL mode on a volume keeps every committed row
 
   Background:

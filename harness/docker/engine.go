@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -24,6 +25,7 @@ type Engine struct {
 	provider   *testcontainers.DockerProvider // builds images; made on first use
 	cli        client.APIClient
 	arch       string    // the engine's GOARCH, for the agent
+	identity   harness.Identity
 	out        io.Writer // build output and testcontainers-go's chatter
 
 	builtinMu  sync.Mutex
@@ -72,8 +74,18 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 		return nil, unreachable(hostErr(err))
 	}
 	e.arch = v.Arch
+	e.identity = harness.Identity{Kind: harness.DockerKind, Name: "Docker Engine", Version: v.Version, Where: cli.DaemonHost()}
+	for _, c := range v.Components {
+		if strings.Contains(c.Name, "Podman") {
+			e.identity.Kind, e.identity.Name, e.identity.Version = harness.PodmanKind, "Podman", c.Version
+		}
+	}
 	return e, nil
 }
+
+// Identity says whether the engine is Docker's or Podman's, which version,
+// and where it listens.
+func (e *Engine) Identity() harness.Identity { return e.identity }
 
 // hostErr names the engine that did not answer: DOCKER_HOST's, which is
 // never quietly exchanged for another, or the local socket.
