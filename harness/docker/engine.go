@@ -24,7 +24,7 @@ type Engine struct {
 	providerMu sync.Mutex
 	provider   *testcontainers.DockerProvider // builds images; made on first use
 	cli        client.APIClient
-	arch       string    // the engine's GOARCH, for the agent
+	arch       string // the engine's GOARCH, for the agent
 	identity   harness.Identity
 	out        io.Writer // build output and testcontainers-go's chatter
 
