@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/persistcheck/persistcheck/harness/kubernetes"
 )
 
 // Option changes how Run runs.
@@ -33,6 +35,12 @@ func Format(formats ...string) Option { return func(o *Options) { o.Formats = fo
 // FromFS reads the features, and the folders they build, from fsys, e.g.
 // an embed.FS.
 func FromFS(fsys fs.FS) Option { return func(o *Options) { o.FS = fsys } }
+
+// OnEngine runs on the engine of kind: "docker" (the default) or
+// "kubernetes", on the cluster k names.
+func OnEngine(kind string, k kubernetes.Options) Option {
+	return func(o *Options) { o.EngineKind, o.Kubernetes = kind, k }
+}
 
 // Run runs the features at path (a file or a folder) as a Go test, the same
 // run the persistcheck command makes: every scenario is checked against the

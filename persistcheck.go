@@ -30,7 +30,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/persistcheck/persistcheck/harness"
+	"github.com/persistcheck/persistcheck/cluster"
 	"github.com/persistcheck/persistcheck/harness/docker"
+	"github.com/persistcheck/persistcheck/harness/kubernetes"
 	"github.com/persistcheck/persistcheck/report"
 	"github.com/persistcheck/persistcheck/steps"
 )
@@ -66,7 +68,12 @@ type Options struct {
 	Stderr  io.Writer // what the run has to say beyond reports; default os.Stderr
 	Verbose bool      // image builds and engine chatter on Stderr
 	Colors  bool      // colour the terminal reports
-	// Engine connects to the container engine; nil: the Docker engine.
+	// EngineKind is the engine to run on when Engine is nil: "docker" (the
+	// default; Podman too, through DOCKER_HOST) or "kubernetes", on the
+	// cluster Kubernetes names.
+	EngineKind string
+	Kubernetes kubernetes.Options
+	// Engine connects to the container engine; nil: the one EngineKind names.
 	Engine func(ctx context.Context, logs io.Writer) (harness.Engine, error)
 	// Lookup resolves ${VAR} in steps; nil: the environment.
 	Lookup func(string) (string, bool)
@@ -95,6 +102,9 @@ func Execute(ctx context.Context, opts Options) Result {
 	}
 	if err := checkFormats(opts.Formats); err != nil {
 		return fail(ExitInvalid, "%v", err)
+	}
+	if opts.Engine == nil {
+		return fail(ExitInvalid, "unknown engine %q: use docker (Podman too, through DOCKER_HOST) or kubernetes", opts.EngineKind)
 	}
 	p, err := makePlan(opts.FS, opts.Paths, opts.Tags, opts.Shard, opts.Lookup)
 	if err != nil {
@@ -205,8 +215,35 @@ func (o *Options) defaults() {
 		o.Lookup = os.LookupEnv
 	}
 	if o.Engine == nil {
-		o.Engine = func(ctx context.Context, logs io.Writer) (harness.Engine, error) { return docker.New(ctx, logs) }
+		o.Engine = EngineOf(o.EngineKind, o.Kubernetes)
 	}
+}
+
+// EngineOf returns what connects to the engine of kind ("" is docker),
+// or nil for a kind there is none of. Kubernetes' images come from the
+// Docker engine.
+func EngineOf(kind string, k kubernetes.Options) func(ctx context.Context, logs io.Writer) (harness.Engine, error) {
+	switch kind {
+	case "", harness.DockerKind, harness.PodmanKind:
+		return func(ctx context.Context, logs io.Writer) (harness.Engine, error) { return docker.New(ctx, logs) }
+	case harness.KubernetesKind:
+		return func(ctx context.Context, logs io.Writer) (harness.Engine, error) {
+			d, err := docker.New(ctx, logs)
+			if err != nil {
+				return nil, harness.Wrap("reach the Docker engine that the cluster's images come from", harness.Infrastructure, err)
+			}
+			if k.ClusterDir == "" {
+				k.ClusterDir = cluster.Dir()
+			}
+			e, err := kubernetes.New(ctx, d, k)
+			if err != nil {
+				d.Close()
+				return nil, err
+			}
+			return e, nil
+		}
+	}
+	return nil
 }
 
 // exitCode decides the run's exit code: input must be fixed before the

@@ -10,6 +10,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/persistcheck/persistcheck/features"
+	"github.com/persistcheck/persistcheck/harness"
+	"github.com/persistcheck/persistcheck/harness/docker"
 	"github.com/persistcheck/persistcheck/steps"
 )
 
@@ -28,9 +30,16 @@ func init() {
 // local engine. Select with -godog.tags or -godog.paths (path.feature:LINE),
 // not -run: -run reports the other scenarios as undefined.
 func TestFeatures(t *testing.T) {
-	lib := steps.New(steps.Options{FS: features.FS})
+	engine, err := docker.New(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close()
+	lib := steps.New(steps.Options{FS: features.FS, Engine: func(context.Context) (harness.Engine, error) { return engine, nil }})
 	o := opts
 	o.TestingT = t
+	// Scenarios tagged for other engines (@kubernetes) are left out.
+	o.Tags = harness.AndTags(o.Tags, harness.EngineTags(harness.IdentityOf(engine).Kind))
 	o.FS = features.FS
 	if len(o.Paths) == 0 {
 		o.Paths = []string{"."}

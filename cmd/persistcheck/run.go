@@ -11,6 +11,7 @@ import (
 	"github.com/persistcheck/persistcheck"
 	"github.com/persistcheck/persistcheck/features"
 	"github.com/persistcheck/persistcheck/harness"
+	"github.com/persistcheck/persistcheck/harness/kubernetes"
 )
 
 const runUsage = `usage: persistcheck run [flags] [PATH...]
@@ -37,6 +38,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	timeout := fset.Duration("timeout", harness.DefaultTimeout, "deadline of each lifecycle operation, readiness included")
 	grace := fset.Duration("grace", harness.DefaultGrace, "how long a graceful stop waits before SIGKILL")
 	verbose := fset.Bool("v", false, "show image builds and engine chatter on standard error")
+	engine := fset.String("engine", engineDefault(), "docker (Podman too, through DOCKER_HOST) or kubernetes (the cluster KUBECONFIG names); default $PERSISTCHECK_ENGINE, or docker")
+	storageClass := fset.String("storage-class", "", "on Kubernetes, the StorageClass of volumes' claims (default: the local cluster's, or the cluster's default)")
+	kubeContext := fset.String("context", "", "on Kubernetes, the kubeconfig context to use (default: its current one)")
 	fset.Usage = func() { fmt.Fprint(stderr, runUsage); fset.PrintDefaults() }
 	paths, code, ok := parse(fset, args, stderr)
 	if !ok {
@@ -68,8 +72,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Stderr:      stderr,
 		Verbose:     *verbose,
 		Colors:      isTerminal(stdout),
+		EngineKind:  *engine,
+		Kubernetes:  kubernetes.Options{StorageClass: *storageClass, Context: *kubeContext},
 	})
 	return res.Code
+}
+
+// engineDefault is the engine PERSISTCHECK_ENGINE names, or docker.
+func engineDefault() string {
+	if e := os.Getenv("PERSISTCHECK_ENGINE"); e != "" {
+		return e
+	}
+	return harness.DockerKind
 }
 
 func isTerminal(w io.Writer) bool {

@@ -12,7 +12,8 @@ import (
 	"syscall"
 
 	"github.com/persistcheck/persistcheck/harness"
-	"github.com/persistcheck/persistcheck/harness/docker"
+	"github.com/persistcheck/persistcheck"
+	"github.com/persistcheck/persistcheck/harness/kubernetes"
 	"github.com/persistcheck/persistcheck/harness/powerloss"
 )
 
@@ -22,17 +23,31 @@ import (
 func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	all := fset.Bool("all", false, "remove the objects of every run, live ones and other hosts' included")
+	kind := fset.String("engine", engineDefault(), "docker (Podman too, through DOCKER_HOST) or kubernetes: whose objects to sweep")
+	kubeContext := fset.String("context", "", "on Kubernetes, the kubeconfig context to use (default: its current one)")
 	if _, code, ok := parse(fset, args, stderr); !ok {
 		return code
 	}
 	alive := func(owner string) bool { return !*all && ownerAlive(owner) }
-	engine, err := docker.New(ctx, nil)
+	connect := persistcheck.EngineOf(*kind, kubernetes.Options{Context: *kubeContext})
+	if connect == nil {
+		return usageError(stderr, "sweep", "unknown engine %q: use docker or kubernetes", *kind)
+	}
+	engine, err := connect(ctx, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "persistcheck sweep: %v\n", err)
 		return exitInfra
 	}
-	defer engine.Close()
-	removed, err := engine.Sweep(ctx, alive)
+	sweeper, ok := engine.(interface {
+		Sweep(context.Context, func(string) bool) ([]string, error)
+		Close() error
+	})
+	if !ok {
+		fmt.Fprintf(stderr, "persistcheck sweep: the %s engine cannot sweep\n", *kind)
+		return exitInfra
+	}
+	defer sweeper.Close()
+	removed, err := sweeper.Sweep(ctx, alive)
 	// Power-loss volumes of dead runs are still mounted in their folders.
 	unmounted, perr := powerloss.Sweep(os.TempDir())
 	for _, m := range unmounted {

@@ -43,7 +43,7 @@ func (e *Engine) exec(ctx context.Context, id, user string, argv []string, line 
 	var stdout, stderr bytes.Buffer
 	var out io.Writer = &stdout
 	if line != nil {
-		out = &lineWriter{line: line}
+		out = harness.LineWriter(line)
 	}
 	copied := make(chan error, 1)
 	go func() {
@@ -69,24 +69,6 @@ func (e *Engine) exec(ctx context.Context, id, user string, argv []string, line 
 		}
 	}
 	return res, nil
-}
-
-// lineWriter calls line with each complete line written to it.
-type lineWriter struct {
-	line func(string)
-	buf  []byte
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.line(string(w.buf[:i]))
-		w.buf = w.buf[i+1:]
-	}
 }
 
 // execExitCode waits for the engine to mark the exec finished, which it does

@@ -286,3 +286,20 @@ func lastLines(s string, n int) string {
 	}
 	return "    " + strings.Join(lines, "\n    ")
 }
+
+// Healthcheck returns the HEALTHCHECK the image ref declares, or nil: an
+// engine that does not run it (Kubernetes) can make a probe of it.
+func (e *Engine) Healthcheck(ctx context.Context, ref string) (*harness.Healthcheck, error) {
+	res, err := e.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return nil, fail("inspect image "+ref, err)
+	}
+	if res.Config == nil || res.Config.Healthcheck == nil {
+		return nil, nil
+	}
+	h := res.Config.Healthcheck
+	if len(h.Test) == 0 || h.Test[0] == "NONE" {
+		return nil, nil
+	}
+	return &harness.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, nil
+}

@@ -55,3 +55,13 @@ func (e *Engine) Tag(ctx context.Context, source, target string) error {
 	_, err := e.cli.ImageTag(ctx, client.ImageTagOptions{Source: source, Target: target})
 	return fail("tag "+source+" as "+target, err)
 }
+
+// Save returns the image ref as `docker save` writes it: a tar stream of
+// its layers and config, tagged ref, for another engine to import.
+func (e *Engine) Save(ctx context.Context, ref string) (io.ReadCloser, error) {
+	rc, err := e.cli.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return nil, fail("save image "+ref, err)
+	}
+	return rc, nil
+}
