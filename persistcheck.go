@@ -235,6 +235,12 @@ func EngineOf(kind string, k kubernetes.Options) func(ctx context.Context, logs 
 			if k.ClusterDir == "" {
 				k.ClusterDir = cluster.Dir()
 			}
+			if k.Kubeconfig == "" && !kubeconfigNamed() {
+				// Nothing names a cluster: the project's own, if it is up.
+				if c, err := cluster.Load(k.ClusterDir); err == nil {
+					k.Kubeconfig = c.Kubeconfig
+				}
+			}
 			e, err := kubernetes.New(ctx, d, k)
 			if err != nil {
 				d.Close()
@@ -244,6 +250,20 @@ func EngineOf(kind string, k kubernetes.Options) func(ctx context.Context, logs 
 		}
 	}
 	return nil
+}
+
+// kubeconfigNamed reports whether KUBECONFIG or ~/.kube/config names a
+// cluster.
+func kubeconfigNamed() bool {
+	if os.Getenv("KUBECONFIG") != "" {
+		return true
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(home, ".kube", "config"))
+	return err == nil
 }
 
 // exitCode decides the run's exit code: input must be fixed before the

@@ -71,7 +71,7 @@ var k8sFalseClaims = []struct {
 		harness.Finding, `/seeded/version`, ``},
 	{"a container can be stopped",
 		`When I stop the container "app"`,
-		harness.Invalid, `Kubernetes has no stop`, `what comes closest: I recreate the container "x"`},
+		harness.Invalid, `Kubernetes has no stop`, `what comes closest: When I recreate the container "app"`},
 	{"a container can be paused",
 		`When I pause the container "app"`,
 		harness.Invalid, `Kubernetes has no pause`, ``},

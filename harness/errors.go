@@ -106,3 +106,23 @@ func Worse(a, b Kind) Kind {
 	}
 	return a
 }
+
+// Unsupported is the error of an event an engine does not have, such as a
+// stop on Kubernetes. Closest names the steps that come closest, with %[1]q
+// where the container's name goes; the scenario fills it in.
+type Unsupported struct {
+	Engine  string // "Kubernetes"
+	Event   string // "stop"
+	Why     string // what the engine does instead
+	Closest string // e.g. `When I recreate the container %[1]q`
+}
+
+func (u *Unsupported) Error() string { return u.For("x") }
+
+// For is the message for the container named name.
+func (u *Unsupported) For(name string) string {
+	return fmt.Sprintf("%s has no %s: %s; what comes closest: %s", u.Engine, u.Event, u.Why, fmt.Sprintf(u.Closest, name))
+}
+
+// NoEvent returns the Invalid error of an event an engine does not have.
+func NoEvent(u Unsupported) error { return &Error{Kind: Invalid, Err: &u} }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,8 +39,11 @@ func (e event) replaced() bool { return e.from != e.to }
 
 // short shortens an engine id as the docker command line does.
 func short(id string) string {
-	if id == "" {
+	switch {
+	case id == "":
 		return "(none)"
+	case strings.Contains(id, "/"): // a pod's namespace/name, which kubectl takes whole
+		return id
 	}
 	return id[:min(12, len(id))]
 }

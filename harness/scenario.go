@@ -153,6 +153,9 @@ func (s *Scenario) Inject(ctx context.Context, name string, f Fault) error {
 	c.current = f.String()
 	err = f.Inject(ctx, c)
 	c.current = ""
+	if u := (*Unsupported)(nil); errors.As(err, &u) {
+		err = Errorf(Invalid, "%s", u.For(name))
+	}
 	if KindOf(err) != Invalid { // a refused event did nothing
 		up := func(state string) bool { return state == "running" || state == "paused" }
 		c.events = append(c.events, event{

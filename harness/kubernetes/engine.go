@@ -15,7 +15,6 @@ package kubernetes
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -261,11 +260,12 @@ func labelsOf(l map[string]string) map[string]string {
 	return out
 }
 
-// errNoEvent is the error of an event Kubernetes does not have.
+// errNoEvent is the error of an event Kubernetes does not have; closest
+// has %[1]q where the container's name goes.
 func errNoEvent(event, closest string) error {
-	return harness.Errorf(harness.Invalid, "Kubernetes has no %s: a pod's container is neither stopped nor started, killed nor paused by hand; what comes closest: %s", event, closest)
+	return harness.NoEvent(harness.Unsupported{Engine: "Kubernetes", Event: event,
+		Why: "a pod's container is neither stopped nor started, killed nor paused by hand", Closest: closest})
 }
 
-var errNotRunning = errors.New("not running")
 
 func drain(r io.ReadCloser) { io.Copy(io.Discard, r); r.Close() }

@@ -72,7 +72,7 @@ func (e *Engine) InstallAgent(ctx context.Context, id string) error {
 
 // RunBeside is for paused containers, which Kubernetes does not have.
 func (e *Engine) RunBeside(ctx context.Context, id string, argv []string, labels map[string]string) (harness.ExecResult, error) {
-	return harness.ExecResult{}, errNoEvent("pause", "nothing: a pod's processes are never frozen by hand")
+	return harness.ExecResult{}, errNoEvent("pause", "nothing: a pod's processes are never frozen by hand%.0[1]s")
 }
 
 // RunImage is what the matrix plants with; it runs on Docker engines.

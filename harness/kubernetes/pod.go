@@ -221,7 +221,7 @@ func (e *Engine) Start(ctx context.Context, id string) error {
 	delete(e.pending, id)
 	e.mu.Unlock()
 	if p == nil {
-		return errNoEvent("start", `the kubelet starts a crashed container again by itself under "restarts on failure" (the main process of "x" crashes); for a new pod: I recreate the container "x"`)
+		return errNoEvent("start", `the kubelet starts a crashed container again by itself when it restarts on failure (When the main process of %[1]q crashes); for a new pod: When I recreate the container %[1]q`)
 	}
 	if _, err := e.cs.CoreV1().Pods(p.pod.Namespace).Create(ctx, p.pod, metav1.CreateOptions{}); err != nil {
 		return fail("create pod "+id, err)
@@ -471,39 +471,29 @@ func (e *Engine) deletePod(ctx context.Context, ns, name string) error {
 	if err != nil {
 		return fail("delete pod "+ns+"/"+name, err)
 	}
-	for pause := 20 * time.Millisecond; ; pause = min(2*pause, 250*time.Millisecond) {
-		_, err := e.cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return harness.Errorf(harness.Infrastructure, "pod %s/%s was not gone before the deadline: %v", ns, name, ctx.Err())
-		case <-time.After(pause):
-		}
-	}
+	return waitGone(ctx, "pod "+ns+"/"+name, func() error { _, err := e.cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{}); return err })
 }
 
 // The events Kubernetes does not have.
 
 func (e *Engine) Kill(ctx context.Context, id string, sig harness.Signal) error {
-	return errNoEvent("kill through the engine", `the main process of "x" crashes (killed from inside, as the kernel would), or I recreate the container "x"`)
+	return errNoEvent("kill through the engine", `When the main process of %[1]q crashes (killed from inside, as the kernel kills), or When I recreate the container %[1]q`)
 }
 
 func (e *Engine) Stop(ctx context.Context, id string, grace time.Duration) error {
-	return errNoEvent("stop", `I recreate the container "x" (the pod is deleted and created again), or I remove the container "x"`)
+	return errNoEvent("stop", `When I recreate the container %[1]q (the pod is deleted and created again), or When I remove the container %[1]q`)
 }
 
 func (e *Engine) Restart(ctx context.Context, id string, grace time.Duration) error {
-	return errNoEvent("restart", `the main process of "x" crashes, with "x" restarts on failure: the kubelet starts the container again in the same pod`)
+	return errNoEvent("restart", `When the main process of %[1]q crashes, with Given %[1]q restarts on failure: the kubelet starts the container again in the same pod`)
 }
 
 func (e *Engine) Pause(ctx context.Context, id string) error {
-	return errNoEvent("pause", "nothing: a pod's processes are never frozen by hand")
+	return errNoEvent("pause", "nothing: a pod's processes are never frozen by hand%.0[1]s")
 }
 
 func (e *Engine) Unpause(ctx context.Context, id string) error {
-	return errNoEvent("unpause", "nothing: a pod's processes are never frozen by hand")
+	return errNoEvent("unpause", "nothing: a pod's processes are never frozen by hand%.0[1]s")
 }
 
 // fail wraps a cluster's error as Infrastructure with the operation.

@@ -175,7 +175,11 @@ func (e *Engine) RemoveLabelled(ctx context.Context, l map[string]string) ([]str
 		return removed, errors.Join(append(errs, fail("list claims", err))...)
 	}
 	for _, c := range claims.Items {
-		err := e.cs.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})
+		claims := e.cs.CoreV1().PersistentVolumeClaims(ns)
+		err := claims.Delete(ctx, c.Name, metav1.DeleteOptions{})
+		if err == nil {
+			err = waitGone(ctx, "claim "+ns+"/"+c.Name, func() error { _, err := claims.Get(ctx, c.Name, metav1.GetOptions{}); return err })
+		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fail("delete claim "+ns+"/"+c.Name, err))
 			continue
@@ -206,7 +210,11 @@ func (e *Engine) removeVolumes(ctx context.Context, selector string) ([]string, 
 	var removed []string
 	var errs []error
 	for _, pv := range pvs.Items {
-		err := e.cs.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{})
+		volumes := e.cs.CoreV1().PersistentVolumes()
+		err := volumes.Delete(ctx, pv.Name, metav1.DeleteOptions{})
+		if err == nil {
+			err = waitGone(ctx, "volume "+pv.Name, func() error { _, err := volumes.Get(ctx, pv.Name, metav1.GetOptions{}); return err })
+		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fail("delete volume "+pv.Name, err))
 			continue
@@ -221,26 +229,33 @@ func (e *Engine) removeVolumes(ctx context.Context, selector string) ([]string, 
 	return removed, errors.Join(errs...)
 }
 
-// deleteNamespace deletes ns and waits until it is gone.
+// deleteNamespace deletes ns, which cleanup has emptied already: the
+// namespace controller takes some seconds to finish, and is not waited for.
 func (e *Engine) deleteNamespace(ctx context.Context, ns string) error {
 	err := e.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !apierrors.IsNotFound(err) {
 		return fail("delete namespace "+ns, err)
 	}
 	e.mu.Lock()
 	delete(e.namespaces, ns)
 	e.mu.Unlock()
-	for pause := 50 * time.Millisecond; ; pause = min(2*pause, 500*time.Millisecond) {
-		_, err := e.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
+	return nil
+}
+
+// waitGone returns once get says NotFound: deleting an object with
+// finalizers (a claim in use, a bound volume, a namespace) only marks it.
+func waitGone(ctx context.Context, what string, get func() error) error {
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, 250*time.Millisecond) {
+		err := get()
+		switch {
+		case apierrors.IsNotFound(err):
 			return nil
+		case err != nil && ctx.Err() == nil:
+			return fail("wait for "+what+" to go", err)
 		}
 		select {
 		case <-ctx.Done():
-			return harness.Errorf(harness.Infrastructure, "namespace %s was not gone before the deadline: %v", ns, ctx.Err())
+			return harness.Errorf(harness.Infrastructure, "%s was not gone before the deadline: %v", what, ctx.Err())
 		case <-time.After(pause):
 		}
 	}
