@@ -29,8 +29,8 @@ import (
 	"github.com/cucumber/godog/formatters"
 	"github.com/google/uuid"
 
-	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/cluster"
+	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/harness/docker"
 	"github.com/persistcheck/persistcheck/harness/kubernetes"
 	"github.com/persistcheck/persistcheck/report"

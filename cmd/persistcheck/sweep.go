@@ -11,8 +11,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck"
+	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/harness/kubernetes"
 	"github.com/persistcheck/persistcheck/harness/powerloss"
 )

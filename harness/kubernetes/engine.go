@@ -267,5 +267,4 @@ func errNoEvent(event, closest string) error {
 		Why: "a pod's container is neither stopped nor started, killed nor paused by hand", Closest: closest})
 }
 
-
 func drain(r io.ReadCloser) { io.Copy(io.Discard, r); r.Close() }

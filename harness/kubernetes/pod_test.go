@@ -48,7 +48,7 @@ func TestStatusOf(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	for in, want := range map[string]string{
-		"pc-3f2a_App.1":  "pc-3f2a-app-1",
+		"pc-3f2a_App.1": "pc-3f2a-app-1",
 		"persistcheck-" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789": "persistcheck-0123456789abcdef0123456789abcdef0123456789abcdef01",
 	} {
 		if got := dns(in); got != want {

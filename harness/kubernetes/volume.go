@@ -306,5 +306,3 @@ func (e *Engine) Sweep(ctx context.Context, alive func(owner string) bool) ([]st
 
 // randomSuffix tells apart the short-lived pods of one scenario.
 func randomSuffix() string { return strings.SplitN(uuid.NewString(), "-", 2)[0] }
-
-
