@@ -43,6 +43,7 @@ type Cluster struct {
 	ContainerdSocket string `json:"containerdSocket"`
 	StorageClass     string `json:"storageClass"`
 	VolumesDir       string `json:"volumesDir"`
+	KubeletRoot      string `json:"kubeletRoot"`
 	WorkloadImage    string `json:"workloadImage"`
 
 	token  string

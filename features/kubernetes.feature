@@ -113,3 +113,21 @@ Feature: What a pod keeps and loses on Kubernetes
     And the container "api" is started
     Then the file "/baked/version" in "web" contains "version-1"
     And the file "/baked/version" in "api" contains "version-1"
+
+  Scenario: Without a restart policy a crash ends the pod's container; its claims and emptyDirs are still there
+    Given a container "solo" from image "persistcheck/app"
+    And "solo" mounts volume "data" at "/data"
+    And "solo" mounts an anonymous volume at "/cache"
+    And "solo" mounts a tmpfs at "/scratch"
+    When the container "solo" is started
+    And I write sentinels in "solo":
+      | sentinel | path       |
+      | claim    | /data/solo |
+      | dir      | /cache/s   |
+      | memory   | /scratch/s |
+    And the main process of "solo" crashes
+    Then in "solo" the sentinels are:
+      | sentinel | state  |
+      | claim    | intact |
+      | dir      | intact |
+      | memory   | intact |

@@ -215,12 +215,14 @@ func (c *Container) read(ctx context.Context, spots ...spot) ([]reading, error) 
 	}
 	out := make([]reading, len(spots))
 	for i, sp := range spots {
-		if st.State != "paused" && inTmpfs(sp) {
+		// Docker empties a tmpfs when its container stops; an engine that
+		// keeps it (a memory emptyDir belongs to the pod) is asked.
+		if st.State != "paused" && inTmpfs(sp) && !c.s.run.truth.Keeps(TmpfsStorage, false, true) {
 			out[i].how = fmt.Sprintf("%q is %s, and a tmpfs holds nothing while its container is stopped", c.name, describe(st))
 			continue
 		}
 		if out[i].File, err = c.engine().ReadFile(ctx, c.id, sp.path); err != nil {
-			return nil, Wrap(fmt.Sprintf("read %s in %q", sp.path, c.name), Infrastructure, err)
+			return nil, Wrap("read through the engine", Unknown, err) // the engine says whose fault
 		}
 		out[i].how = fmt.Sprintf("read through the engine, as %q is %s", c.name, describe(st))
 	}

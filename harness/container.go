@@ -27,6 +27,7 @@ type Container struct {
 
 	events  []event // what the scenario did to it, in order
 	current string  // the event under way
+	detail  string  // what the engine did in the current event, for its history
 	boots   int     // how many times the scenario started its processes
 	expect  string  // the state the last event left the instance in
 	lastCut string  // what the last power cut threw away

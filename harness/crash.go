@@ -97,6 +97,9 @@ func (c *Container) dieFromInside(ctx context.Context, action string, do func(co
 			return err
 		}
 		c.boots++
+		if now, err := c.status(ctx); err == nil {
+			c.detail = fmt.Sprintf("the engine started it again: restart count %d, after exit code %d", now.RestartCount, now.ExitCode)
+		}
 		return nil
 	})
 }

@@ -150,7 +150,7 @@ func (s *Scenario) Inject(ctx context.Context, name string, f Fault) error {
 	ctx, cancel := context.WithTimeout(ctx, s.run.opts.Timeout+c.spec.ReadyTimeout)
 	defer cancel()
 	from, boots, expect := c.id, c.boots, c.expect
-	c.current = f.String()
+	c.current, c.detail = f.String(), ""
 	err = f.Inject(ctx, c)
 	c.current = ""
 	if u := (*Unsupported)(nil); errors.As(err, &u) {
@@ -158,8 +158,12 @@ func (s *Scenario) Inject(ctx context.Context, name string, f Fault) error {
 	}
 	if KindOf(err) != Invalid { // a refused event did nothing
 		up := func(state string) bool { return state == "running" || state == "paused" }
+		what := f.String()
+		if c.detail != "" {
+			what += " (" + c.detail + ")"
+		}
 		c.events = append(c.events, event{
-			what: f.String(), from: from, to: c.id, at: time.Now(), failed: err != nil,
+			what: what, from: from, to: c.id, at: time.Now(), failed: err != nil,
 			stopped: from != c.id || c.boots != boots || up(expect) && !up(c.expect),
 		})
 	}

@@ -188,6 +188,7 @@ write_cluster_json() {
   "containerdSocket": "$CTRD_SOCK",
   "storageClass": "$STORAGE_CLASS",
   "volumesDir": "$VOLUMES_DIR",
+  "kubeletRoot": "$KUBELET_ROOT",
   "workloadImage": "$WORKLOAD_IMAGE"
 }
 EOJ

@@ -74,6 +74,7 @@ type localCluster struct {
 	ContainerdSocket string `json:"containerdSocket"`
 	StorageClass     string `json:"storageClass"`
 	VolumesDir       string `json:"volumesDir"`
+	KubeletRoot      string `json:"kubeletRoot"` // where pods' emptyDirs are
 }
 
 // New connects to the cluster the kubeconfig and context name, with images

@@ -6,9 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
@@ -57,12 +62,123 @@ func (e *Engine) exec(ctx context.Context, id string, argv []string, stdout io.W
 	return res, fail("exec in pod "+id, err)
 }
 
-// ReadFile cannot read a container that does not run: Kubernetes has no
-// archive API, and a pod's stopped container has no processes to exec in.
-func (e *Engine) ReadFile(ctx context.Context, id, path string) (harness.File, error) {
-	return harness.File{}, harness.Errorf(harness.Invalid,
-		"Kubernetes cannot read the files of a container that is not running (pod %s): give it \"restarts on failure\" so that the kubelet starts it again, or read it after I recreate the container", id)
+// ReadFile reads path in a pod whose container does not run, where exec
+// cannot reach: Kubernetes has no archive API. On the local cluster every
+// volume of the pod is a folder on this host, read there: a claim's
+// hostPath volume, a hostPath, an emptyDir in the kubelet's folder. The
+// container's layer cannot be read, nor anything on another cluster.
+func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, error) {
+	ns, name := splitID(id)
+	pod, err := e.cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return harness.File{}, fail("read pod "+id, err)
+	}
+	dir, err := e.hostDir(ctx, pod, p)
+	if err != nil {
+		return harness.File{}, err
+	}
+	return fileAt(dir)
 }
+
+// hostDir is where path p of the pod's container is on this host.
+func (e *Engine) hostDir(ctx context.Context, pod *corev1.Pod, p string) (string, error) {
+	unreadable := func(where string) error {
+		return harness.Errorf(harness.Invalid, "Kubernetes cannot read %s of a container that is not running (pod %s/%s, %s): give it \"restarts on failure\" so that the kubelet starts it again, or read it after I recreate the container",
+			where, pod.Namespace, pod.Name, podSummary(pod))
+	}
+	m, rel, ok := mountOf(pod, p)
+	if !ok {
+		return "", unreadable(p + ", in the container's layer,")
+	}
+	if e.local == nil {
+		return "", unreadable(p)
+	}
+	var src corev1.VolumeSource
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == m.Name {
+			src = v.VolumeSource
+		}
+	}
+	switch {
+	case src.HostPath != nil:
+		return filepath.Join(src.HostPath.Path, rel), nil
+	case src.EmptyDir != nil && e.local.KubeletRoot != "":
+		return filepath.Join(e.local.KubeletRoot, "pods", string(pod.UID), "volumes", "kubernetes.io~empty-dir", m.Name, rel), nil
+	case src.PersistentVolumeClaim != nil:
+		claim, err := e.cs.CoreV1().PersistentVolumeClaims(pod.Namespace).Get(ctx, src.PersistentVolumeClaim.ClaimName, metav1.GetOptions{})
+		if err != nil {
+			return "", fail("read claim "+src.PersistentVolumeClaim.ClaimName, err)
+		}
+		pv, err := e.cs.CoreV1().PersistentVolumes().Get(ctx, claim.Spec.VolumeName, metav1.GetOptions{})
+		if err != nil {
+			return "", fail("read volume "+claim.Spec.VolumeName, err)
+		}
+		if pv.Spec.HostPath != nil {
+			return filepath.Join(pv.Spec.HostPath.Path, rel), nil
+		}
+	}
+	return "", unreadable(p)
+}
+
+// mountOf is the mount of the pod's container that holds p, and p below it.
+func mountOf(pod *corev1.Pod, p string) (corev1.VolumeMount, string, bool) {
+	var best corev1.VolumeMount
+	found := false
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		if (p == m.MountPath || strings.HasPrefix(p, strings.TrimSuffix(m.MountPath, "/")+"/")) && len(m.MountPath) > len(best.MountPath) {
+			best, found = m, true
+		}
+	}
+	if !found {
+		return best, "", false
+	}
+	return best, strings.TrimPrefix(strings.TrimPrefix(p, best.MountPath), "/"), true
+}
+
+// fileAt reads what is at a path on this host as the harness reports it.
+// Links are not followed: they point inside the container, not here.
+func fileAt(p string) (harness.File, error) {
+	info, err := os.Lstat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return harness.File{}, nil
+	case err != nil:
+		return harness.File{}, harness.Wrap("read "+p, harness.Infrastructure, err)
+	case info.Mode().IsRegular():
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return harness.File{}, harness.Wrap("read "+p, harness.Infrastructure, err)
+		}
+		return harness.File{Exists: true, Kind: "file", Data: data}, nil
+	case info.IsDir():
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return harness.File{}, harness.Wrap("read "+p, harness.Infrastructure, err)
+		}
+		f := harness.File{Exists: true, Kind: "folder", Total: len(entries)}
+		for _, en := range entries[:min(len(entries), maxEntries)] {
+			kind := "other"
+			switch t := en.Type(); {
+			case t.IsRegular():
+				kind = "file"
+			case t.IsDir():
+				kind = "folder"
+			case t&fs.ModeSymlink != 0:
+				kind = "link"
+			}
+			var size int64
+			if i, err := en.Info(); err == nil {
+				size = i.Size()
+			}
+			f.Entries = append(f.Entries, harness.Entry{Name: en.Name(), Kind: kind, Size: size})
+		}
+		return f, nil
+	}
+	return harness.File{Exists: true, Kind: "other"}, nil
+}
+
+// maxEntries is how many entries of a folder a reading lists.
+const maxEntries = 50
 
 // InstallAgent is never needed: Create places the agent with an init
 // container in every pod whose image lacks it.
