@@ -26,7 +26,7 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(runHelp, -1) {
 		helpFlags = append(helpFlags, m[1])
 	}
-	for _, m := range regexp.MustCompile("(?m)^\\| `--?([a-z]+)[^`]*` \\|").FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `--?([a-z-]+)[^`]*` \\|").FindAllStringSubmatch(string(readme), -1) {
 		readmeFlags = append(readmeFlags, m[1])
 	}
 	slices.Sort(helpFlags)
