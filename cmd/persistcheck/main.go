@@ -43,8 +43,11 @@ run 'persistcheck run -h' for the flags of run.
 func main() { os.Exit(process(os.Args[1:])) }
 
 // process runs args as the whole process does: SIGINT or SIGTERM interrupt
-// the run, which then cleans up; a second signal kills at once.
+// the run, which then cleans up; a second signal kills at once. A reader
+// that goes away (persistcheck run | head) only fails the writes to it: the
+// run still cleans up, where SIGPIPE would have killed it.
 func process(args []string) int {
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

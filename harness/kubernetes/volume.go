@@ -155,7 +155,17 @@ func (e *Engine) createLocalVolume(ctx context.Context, ns, claim string, l map[
 // run's namespace too.
 func (e *Engine) RemoveLabelled(ctx context.Context, l map[string]string) ([]string, error) {
 	ns := namespaceOf(l)
-	selector := labels.SelectorFromSet(labelsOf(l)).String()
+	removed, err := e.removeInNamespace(ctx, ns, labels.SelectorFromSet(labelsOf(l)).String())
+	if len(l) == 1 && l[harness.LabelRun] != "" {
+		// The run's end: whatever is left in its namespace goes with it.
+		err = errors.Join(err, e.deleteNamespace(ctx, ns))
+	}
+	return removed, err
+}
+
+// removeInNamespace deletes the pods, then the claims, then the volumes
+// provided for them that selector matches.
+func (e *Engine) removeInNamespace(ctx context.Context, ns, selector string) ([]string, error) {
 	var removed []string
 	var errs []error
 	pods, err := e.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
@@ -189,11 +199,6 @@ func (e *Engine) RemoveLabelled(ctx context.Context, l map[string]string) ([]str
 	gone, err := e.removeVolumes(ctx, selector)
 	removed = append(removed, gone...)
 	errs = append(errs, err)
-	if len(l) == 1 && l[harness.LabelRun] != "" {
-		if err := e.deleteNamespace(ctx, ns); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	return removed, errors.Join(errs...)
 }
 
