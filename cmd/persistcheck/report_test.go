@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -365,5 +366,51 @@ func TestInterruptAtManyPoints(t *testing.T) {
 			t.Errorf("interrupted %s after the first object: JUnit tests=%d failures=%d errors=%d skipped=%d, want 2 tests, no failure or error, at least one skipped",
 				after, r.Tests, r.Failures, r.Errors, r.Skipped)
 		}
+	}
+}
+
+// TestReaderGoneStillCleansUp runs persistcheck into a pipe that its reader
+// closes at once, as `persistcheck run | head -1` does: the run must go on
+// to its end and remove what it created, not die of SIGPIPE.
+func TestReaderGoneStillCleansUp(t *testing.T) {
+	f := feature(t, `Feature: piped
+  Scenario: a volume and a recreate
+    Given a volume "data"
+    And a container "app" from image "persistcheck/app"
+    And "app" mounts volume "data" at "/data"
+    When the container "app" is started
+    And I write a sentinel "s" to "/data/s" in "app"
+    And I recreate the container "app"
+    Then the sentinel "s" is intact in "app"
+`)
+	cmd := exec.Command(os.Args[0], "run", "--format", "pretty", f)
+	cmd.Env = append(os.Environ(), "PERSISTCHECK_TEST_MAIN=1")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	r.Close() // the reader is gone before the first line
+	cmd.Wait()
+	if status, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+		t.Fatalf("persistcheck died of %v", status.Signal())
+	}
+	host, _ := os.Hostname()
+	e, err := docker.New(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	owner := map[string]string{harness.LabelOwner: host + ":" + strconv.Itoa(cmd.Process.Pid)}
+	if left, _ := e.Labelled(context.Background(), owner); len(left) > 0 {
+		e.RemoveLabelled(context.Background(), owner)
+		t.Errorf("left behind %v", left)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitPassed {
+		t.Errorf("exit %d, want 0: the run itself passed", code)
 	}
 }
