@@ -373,16 +373,7 @@ func TestInterruptAtManyPoints(t *testing.T) {
 // closes at once, as `persistcheck run | head -1` does: the run must go on
 // to its end and remove what it created, not die of SIGPIPE.
 func TestReaderGoneStillCleansUp(t *testing.T) {
-	f := feature(t, `Feature: piped
-  Scenario: a volume and a recreate
-    Given a volume "data"
-    And a container "app" from image "persistcheck/app"
-    And "app" mounts volume "data" at "/data"
-    When the container "app" is started
-    And I write a sentinel "s" to "/data/s" in "app"
-    And I recreate the container "app"
-    Then the sentinel "s" is intact in "app"
-`)
+	f := feature(t, passing)
 	cmd := exec.Command(os.Args[0], "run", "--format", "pretty", f)
 	cmd.Env = append(os.Environ(), "PERSISTCHECK_TEST_MAIN=1")
 	r, w, err := os.Pipe()
