@@ -178,8 +178,16 @@ func (e *Engine) Close() error { return e.docker.Close() }
 // cluster when there is one. Kubernetes makes no volume for an image's
 // VOLUME: what is stored there is in the container's layer, so the image
 // reports none.
+//
+// On a cluster that is not the local one, an image the Docker engine lacks
+// is taken as one the cluster can pull, and left for its kubelet to find.
 func (e *Engine) Image(ctx context.Context, ref string) (harness.Image, error) {
 	img, err := e.docker.Image(ctx, ref)
+	if err != nil && e.local == nil && ref != harness.BuiltinImage {
+		if has, herr := e.docker.HasImage(ctx, ref); herr == nil && !has {
+			return harness.Image{Ref: ref}, nil
+		}
+	}
 	if err != nil {
 		return img, err
 	}
