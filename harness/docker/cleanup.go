@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,19 +19,23 @@ import (
 // anonymous volumes, then every such volume. Objects that vanish meanwhile
 // are not errors.
 func (e *Engine) RemoveLabelled(ctx context.Context, labels map[string]string) ([]string, error) {
-	return e.removeWhere(ctx, labelFilter(labels), func(map[string]string) bool { return true })
+	removed, err := e.removeWhere(ctx, labelFilter(labels), func(l map[string]string) bool { return carries(l, labels) })
+	dangling, derr := e.anon.remove(ctx, e, func(l map[string]string) bool { return carries(l, labels) })
+	return append(removed, dangling...), errors.Join(err, derr)
 }
 
 // Sweep removes the containers, then the volumes, that any persistcheck run
 // created and whose owner (the label harness.LabelOwner) is not alive by
 // the given test. It returns what it removed.
 func (e *Engine) Sweep(ctx context.Context, alive func(owner string) bool) ([]string, error) {
-	removed, err := e.removeWhere(ctx, client.Filters{}.Add("label", harness.LabelRun), func(labels map[string]string) bool {
-		return !alive(labels[harness.LabelOwner])
-	})
+	dead := func(labels map[string]string) bool {
+		return labels[harness.LabelRun] != "" && !alive(labels[harness.LabelOwner])
+	}
+	removed, err := e.removeWhere(ctx, client.Filters{}.Add("label", harness.LabelRun), dead)
+	dangling, derr := e.anon.sweep(ctx, e, dead)
 	loops, lerr := e.sweepLoops(ctx)
 	agents, aerr := e.sweepAgentVolumes(ctx)
-	return append(append(removed, loops...), agents...), errors.Join(err, lerr, aerr)
+	return slices.Concat(removed, dangling, loops, agents), errors.Join(err, derr, lerr, aerr)
 }
 
 // sweepAgentVolumes removes the agent volumes of other versions of the
@@ -151,16 +156,20 @@ func (e *Engine) Labelled(ctx context.Context, labels map[string]string) ([]stri
 		return nil, fail("list containers", err)
 	}
 	for _, c := range cs.Items {
-		out = append(out, "container "+name(c.Names, c.ID))
+		if carries(c.Labels, labels) {
+			out = append(out, "container "+name(c.Names, c.ID))
+		}
 	}
 	vs, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: labelFilter(labels)})
 	if err != nil {
 		return nil, fail("list volumes", err)
 	}
 	for _, v := range vs.Items {
-		out = append(out, "volume "+v.Name)
+		if carries(v.Labels, labels) {
+			out = append(out, "volume "+v.Name)
+		}
 	}
-	return out, nil
+	return append(out, e.anon.matching(func(l map[string]string) bool { return carries(l, labels) })...), nil
 }
 
 func name(names []string, id string) string {

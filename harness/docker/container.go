@@ -114,6 +114,11 @@ func (e *Engine) Unpause(ctx context.Context, id string) error {
 }
 
 func (e *Engine) Remove(ctx context.Context, id string, volumes bool) error {
+	if !volumes && e.podman != nil {
+		if err := e.keepAnonymous(ctx, id); err != nil && !isGone(err) {
+			return fail("record the anonymous volumes of container "+id, err)
+		}
+	}
 	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: volumes})
 	return fail("remove container", err)
 }
@@ -140,6 +145,16 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 		st.Mounts = append(st.Mounts, harness.MountStatus{
 			Type: string(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination, RW: m.RW,
 		})
+	}
+	if p := e.podman; p != nil {
+		switch {
+		case st.State == "running" && c.Config != nil && c.Config.Healthcheck != nil && len(c.Config.Healthcheck.Test) > 0 && c.Config.Healthcheck.Test[0] != "NONE":
+			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {
+				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
+			}
+		case st.State == "exited" && st.ExitCode == 137 && !st.OOMKilled && localPodman():
+			st.OOMKilled = p.oomKilled(c.ID, st.StartedAt, st.FinishedAt)
+		}
 	}
 	return st, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -36,6 +37,9 @@ type Engine struct {
 	agentVol   string // the agent volume, once checked
 	buildsMu   sync.Mutex
 	builds     map[string]*build // Dockerfile folders built by this process
+
+	podman *podman // Podman's own API, where the engine is Podman
+	anon   anonymous
 }
 
 var _ harness.Engine = (*Engine)(nil)
@@ -78,8 +82,10 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	for _, c := range v.Components {
 		if strings.Contains(c.Name, "Podman") {
 			e.identity.Kind, e.identity.Name, e.identity.Version = harness.PodmanKind, "Podman", c.Version
+			e.podman = newPodman(cli.DaemonHost())
 		}
 	}
+	e.anon.dir = filepath.Join(os.TempDir(), "persistcheck-anonymous", e.identity.Kind)
 	return e, nil
 }
 
@@ -144,6 +150,19 @@ func fail(op string, err error) error {
 // isGone reports whether err says the object does not exist (any more).
 func isGone(err error) bool {
 	return cerrdefs.IsNotFound(err) || errors.Is(err, cerrdefs.ErrNotFound)
+}
+
+// carries reports whether have holds every one of want; a label of an
+// empty value in want matches any value. Podman's volume list matches any
+// one of several label filters, not all of them: what a list returns is
+// checked again with carries.
+func carries(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || v != "" && got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // labelFilter returns a list filter matching every one of labels; a label

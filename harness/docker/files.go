@@ -23,6 +23,19 @@ const maxLinks = 8
 // process in the container would. It works on stopped and paused containers
 // and sees volumes and host folders, but not into a tmpfs.
 func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, error) {
+	if e.podman != nil {
+		m, labels, ok, err := e.optionVolumeAt(ctx, id, p)
+		if err != nil && !isGone(err) {
+			return harness.File{}, fail("read "+p, err)
+		}
+		if ok {
+			files, err := e.readStarted(ctx, []harness.EngineMount{m}, []string{p}, labels)
+			if err != nil {
+				return harness.File{}, err
+			}
+			return files[0], nil
+		}
+	}
 	for range maxLinks {
 		res, err := e.cli.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: p})
 		if isGone(err) || err != nil && strings.Contains(err.Error(), "not a directory") {

@@ -132,6 +132,14 @@ func (e *Engine) createHelper(ctx context.Context, h helper) (string, error) {
 // mounts mounts and is never started, then removes it: storage that
 // outlives the containers that used it can still be read.
 func (e *Engine) ReadVia(ctx context.Context, mounts []harness.EngineMount, paths []string, labels map[string]string) ([]harness.File, error) {
+	if e.podman != nil {
+		if started, err := e.optionVolumes(ctx, mounts); err != nil || started {
+			if err != nil {
+				return nil, err
+			}
+			return e.readStarted(ctx, mounts, paths, labels)
+		}
+	}
 	id, err := e.createHelper(ctx, helper{labels: labels, mounts: mounts})
 	if err != nil {
 		return nil, fail("create a container to read storage through", err)

@@ -26,8 +26,12 @@ const (
 	labelLoopFile = "persistcheck.loop-file"
 )
 
-// sizedDir is where the file systems of size-limited volumes live.
-func sizedDir() string { return filepath.Join(os.TempDir(), "persistcheck-volumes") }
+// sizedDir is where the file systems of size-limited volumes live: a
+// folder per engine kind, so that a sweep of one engine, which releases
+// the loop devices whose volumes it does not have, leaves the other's.
+func (e *Engine) sizedDir() string {
+	return filepath.Join(os.TempDir(), "persistcheck-volumes", e.identity.Kind)
+}
 
 // createSized creates a volume of size bytes on a loop device.
 func (e *Engine) createSized(ctx context.Context, name string, size int64, labels map[string]string) (err error) {
@@ -37,10 +41,10 @@ func (e *Engine) createSized(ctx context.Context, name string, size int64, label
 	if host := os.Getenv("DOCKER_HOST"); host != "" && !strings.HasPrefix(host, "unix://") {
 		return harness.Errorf(harness.Infrastructure, "volume %s is limited in size, which needs a loop device on the engine's host, and the engine is elsewhere (DOCKER_HOST=%s)", name, host)
 	}
-	if err := os.MkdirAll(sizedDir(), 0o700); err != nil {
+	if err := os.MkdirAll(e.sizedDir(), 0o700); err != nil {
 		return fail("create the folder of size-limited volumes", err)
 	}
-	file := filepath.Join(sizedDir(), name+".ext4")
+	file := filepath.Join(e.sizedDir(), name+".ext4")
 	defer func() {
 		if err != nil {
 			os.Remove(file)
@@ -139,7 +143,7 @@ func (e *Engine) sweepLoops(ctx context.Context) ([]string, error) {
 	var errs []error
 	for _, l := range list.Loops {
 		file := strings.TrimSuffix(l.File, " (deleted)")
-		if filepath.Dir(file) != sizedDir() {
+		if filepath.Dir(file) != e.sizedDir() {
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(file), ".ext4")

@@ -29,7 +29,7 @@ func TestSizedVolume(t *testing.T) {
 	if err := engine.CreateVolume(ctx, vol, 8<<20, labels); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(sizedDir(), vol+".ext4")
+	file := filepath.Join(engine.sizedDir(), vol+".ext4")
 	id := launch(t, harness.EngineSpec{
 		Image: builtin(t).Ref, Labels: labels,
 		Mounts: []harness.EngineMount{{Kind: harness.NamedVolume, Source: vol, Target: "/small"}},

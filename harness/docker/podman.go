@@ -1,0 +1,294 @@
+package docker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/client"
+	"golang.org/x/sys/unix"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+// Podman serves the Docker Engine API, and differs from Docker in a few
+// places that the verdicts depend on. The engine makes up for each here,
+// with what Podman itself offers (its own API) or the kernel says:
+//
+//   - Its compatible image inspection leaves out the HEALTHCHECK, which its
+//     own API gives.
+//   - It runs HEALTHCHECKs from systemd timers, and where systemd does not
+//     run (a CI container) they never run: the engine runs a due check
+//     through Podman's API each time it inspects a running container.
+//   - It does not tell an OOM kill from another SIGKILL on cgroup v1: the
+//     engine looks for the kernel's record of an OOM kill in the
+//     container's memory cgroup, between its start and its exit.
+//   - Its archive API does not mount a volume made with driver options (a
+//     size-limited one) for a stopped container, and reads the empty folder
+//     under it: such a volume is read by the agent in a helper container
+//     that mounts it.
+type podman struct {
+	http *http.Client
+	base string // the URL of Podman's own API, without the path
+
+	mu      sync.Mutex
+	checked map[string]time.Time // containers' last HEALTHCHECK run by the engine
+	ooms    map[string]bool      // exited containers already looked up in the kernel's log
+}
+
+// newPodman returns a client of Podman's own API at host, the engine's
+// address (unix:///run/podman/podman.sock, tcp://host:port).
+func newPodman(host string) *podman {
+	p := &podman{checked: map[string]time.Time{}, ooms: map[string]bool{}}
+	u, err := url.Parse(host)
+	if err != nil {
+		return p
+	}
+	tr := &http.Transport{}
+	switch u.Scheme {
+	case "unix":
+		sock := u.Path
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		}
+		p.base = "http://podman"
+	default:
+		p.base = "http://" + u.Host
+	}
+	p.http = &http.Client{Transport: tr}
+	return p
+}
+
+// get calls Podman's API at path and decodes its JSON answer into out.
+func (p *podman) get(ctx context.Context, path string, out any) error {
+	if p.http == nil {
+		return fmt.Errorf("no address for Podman's own API")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v4.0.0/libpod"+path, nil)
+	if err != nil {
+		return err
+	}
+	res, err := p.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		var msg struct{ Message string }
+		json.NewDecoder(res.Body).Decode(&msg)
+		return fmt.Errorf("podman: GET %s: %s: %s", path, res.Status, msg.Message)
+	}
+	return json.NewDecoder(res.Body).Decode(out)
+}
+
+// podmanHealth is a HEALTHCHECK as Podman's own API gives it.
+type podmanHealth struct {
+	Test        []string
+	Interval    time.Duration
+	Timeout     time.Duration
+	StartPeriod time.Duration
+	Retries     int
+}
+
+// imageHealth returns the HEALTHCHECK the image ref declares, or nil.
+func (p *podman) imageHealth(ctx context.Context, ref string) (*harness.Healthcheck, error) {
+	var img struct{ HealthCheck *podmanHealth }
+	if err := p.get(ctx, "/images/"+url.PathEscape(ref)+"/json", &img); err != nil {
+		return nil, err
+	}
+	h := img.HealthCheck
+	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
+		return nil, nil
+	}
+	return &harness.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, nil
+}
+
+// checkHealth runs the HEALTHCHECK of running container id when its
+// interval has passed since the engine last ran it, and updates st with
+// the result.
+func (p *podman) checkHealth(ctx context.Context, id string, interval time.Duration, st *harness.Status) error {
+	if interval <= 0 {
+		interval = 30 * time.Second // the engine's default
+	}
+	p.mu.Lock()
+	due := time.Since(p.checked[id]) >= interval
+	if due {
+		p.checked[id] = time.Now()
+	}
+	p.mu.Unlock()
+	if !due {
+		return nil
+	}
+	var res struct {
+		Status string
+		Log    []struct {
+			ExitCode int
+			Output   string
+		}
+	}
+	if err := p.get(ctx, "/containers/"+id+"/healthcheck", &res); err != nil {
+		return err
+	}
+	st.Health = res.Status
+	if n := len(res.Log); n > 0 {
+		st.HealthLog = fmt.Sprintf("exit code %d: %s", res.Log[n-1].ExitCode, strings.TrimSpace(res.Log[n-1].Output))
+	}
+	return nil
+}
+
+// oomKilled reports whether the kernel's log records an OOM kill in the
+// memory cgroup of container id between started and finished. The log is
+// read once per exited container; where it cannot be read (not root, or
+// the engine on another host), the answer is no.
+func (p *podman) oomKilled(id string, started, finished time.Time) bool {
+	key := id + "@" + finished.String()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if found, ok := p.ooms[key]; ok {
+		return found
+	}
+	found := oomInKernelLog(id, started, finished)
+	p.ooms[key] = found
+	return found
+}
+
+// oomLine is the kernel's record of an OOM kill: its time since boot, and
+// the memory cgroup of the killed task.
+var oomLine = regexp.MustCompile(`\[\s*(\d+\.\d+)\] oom-kill:.*task_memcg=([^,\s]+)`)
+
+func oomInKernelLog(id string, started, finished time.Time) bool {
+	size, err := unix.Klogctl(unix.SYSLOG_ACTION_SIZE_BUFFER, nil)
+	if err != nil || size <= 0 {
+		return false
+	}
+	buf := make([]byte, size)
+	n, err := unix.Klogctl(unix.SYSLOG_ACTION_READ_ALL, buf)
+	if err != nil {
+		return false
+	}
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return false
+	}
+	boot := time.Now().Add(-time.Duration(ts.Nano()))
+	sc := bufio.NewScanner(bytes.NewReader(buf[:n]))
+	for sc.Scan() {
+		m := oomLine.FindStringSubmatch(sc.Text())
+		if m == nil || !strings.Contains(m[2], id) {
+			continue
+		}
+		secs, _ := strconv.ParseFloat(m[1], 64)
+		at := boot.Add(time.Duration(secs * float64(time.Second)))
+		// The kernel's clock and the engine's drift apart by little: a
+		// second either way.
+		if at.After(started.Add(-time.Second)) && at.Before(finished.Add(time.Second)) {
+			return true
+		}
+	}
+	return false
+}
+
+// optionVolumeAt returns the volume mount of stopped container id that
+// holds p when it is one the engine mounts only while a container runs: a
+// volume made with driver options.
+func (e *Engine) optionVolumeAt(ctx context.Context, id, p string) (harness.EngineMount, map[string]string, bool, error) {
+	res, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return harness.EngineMount{}, nil, false, err
+	}
+	c := res.Container
+	if c.State != nil && (c.State.Running || c.State.Paused) {
+		return harness.EngineMount{}, nil, false, nil
+	}
+	best := -1
+	for i, m := range c.Mounts {
+		if under(p, m.Destination) && (best < 0 || len(m.Destination) > len(c.Mounts[best].Destination)) {
+			best = i
+		}
+	}
+	if best < 0 || c.Mounts[best].Type != "volume" {
+		return harness.EngineMount{}, nil, false, nil
+	}
+	m := c.Mounts[best]
+	v, err := e.cli.VolumeInspect(ctx, m.Name, client.VolumeInspectOptions{})
+	if err != nil || len(v.Volume.Options) == 0 {
+		return harness.EngineMount{}, nil, false, err
+	}
+	var labels map[string]string
+	if c.Config != nil {
+		labels = c.Config.Labels
+	}
+	return harness.EngineMount{Kind: harness.NamedVolume, Source: m.Name, Target: m.Destination}, labels, true, nil
+}
+
+// optionVolumes reports whether any of mounts is a volume made with driver
+// options.
+func (e *Engine) optionVolumes(ctx context.Context, mounts []harness.EngineMount) (bool, error) {
+	for _, m := range mounts {
+		if m.Kind != harness.NamedVolume {
+			continue
+		}
+		v, err := e.cli.VolumeInspect(ctx, m.Source, client.VolumeInspectOptions{})
+		if err != nil && !isGone(err) {
+			return false, fail("inspect volume "+m.Source, err)
+		}
+		if err == nil && len(v.Volume.Options) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// readStarted reads paths with the agent in a helper container that
+// mounts mounts and runs, so that the engine mounts them, and is removed
+// after.
+func (e *Engine) readStarted(ctx context.Context, mounts []harness.EngineMount, paths []string, labels map[string]string) ([]harness.File, error) {
+	id, err := e.createHelper(ctx, helper{labels: labels, mounts: mounts, argv: append([]string{harness.AgentPath, "read"}, paths...)})
+	if err != nil {
+		return nil, fail("create a container to read storage through", err)
+	}
+	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	res, err := e.runToEnd(ctx, id, "that reads "+strings.Join(paths, " "))
+	if err != nil {
+		return nil, err
+	}
+	if res.ExitCode != 0 {
+		return nil, harness.Errorf(harness.Infrastructure, "the agent could not read %s (exit code %d): %s", strings.Join(paths, " "), res.ExitCode, bytes.TrimSpace(res.Stderr))
+	}
+	files := make([]harness.File, 0, len(paths))
+	dec := json.NewDecoder(bytes.NewReader(res.Stdout))
+	for range paths {
+		var f harness.File
+		if err := dec.Decode(&f); err != nil {
+			return nil, harness.Errorf(harness.Infrastructure, "the agent's answer for %s: %v", strings.Join(paths, " "), err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// under reports whether p is dir or below it.
+func under(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+}
+
+// localPodman reports whether this process runs on the engine's host, where
+// the kernel's log is the engine's.
+func localPodman() bool {
+	host := os.Getenv("DOCKER_HOST")
+	return host == "" || strings.HasPrefix(host, "unix://")
+}
