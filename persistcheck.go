@@ -69,8 +69,9 @@ type Options struct {
 	Verbose bool      // image builds and engine chatter on Stderr
 	Colors  bool      // colour the terminal reports
 	// EngineKind is the engine to run on when Engine is nil: "docker" (the
-	// default; Podman too, through DOCKER_HOST) or "kubernetes", on the
-	// cluster Kubernetes names.
+	// default: the Docker Engine API at DOCKER_HOST, which may be Podman's),
+	// "podman" (Podman only: DOCKER_HOST, or its socket where it listens by
+	// default) or "kubernetes", on the cluster Kubernetes names.
 	EngineKind string
 	Kubernetes kubernetes.Options
 	// Engine connects to the container engine; nil: the one EngineKind names.
@@ -104,7 +105,7 @@ func Execute(ctx context.Context, opts Options) Result {
 		return fail(ExitInvalid, "%v", err)
 	}
 	if opts.Engine == nil {
-		return fail(ExitInvalid, "unknown engine %q: use docker (Podman too, through DOCKER_HOST) or kubernetes", opts.EngineKind)
+		return fail(ExitInvalid, "unknown engine %q: use docker, podman or kubernetes", opts.EngineKind)
 	}
 	p, err := makePlan(opts.FS, opts.Paths, opts.Tags, opts.Shard, opts.Lookup)
 	if err != nil {
@@ -158,7 +159,7 @@ func Execute(ctx context.Context, opts Options) Result {
 		Engine: func(context.Context) (harness.Engine, error) { return engine, nil },
 		Log:    opts.Stderr,
 	})
-	suite := register(lib)
+	suite := register(engined{lib, id})
 	defer unregister(suite)
 	status := godog.TestSuite{
 		Name:                suite,
@@ -224,8 +225,10 @@ func (o *Options) defaults() {
 // Docker engine.
 func EngineOf(kind string, k kubernetes.Options) func(ctx context.Context, logs io.Writer) (harness.Engine, error) {
 	switch kind {
-	case "", harness.DockerKind, harness.PodmanKind:
+	case "", harness.DockerKind:
 		return func(ctx context.Context, logs io.Writer) (harness.Engine, error) { return docker.New(ctx, logs) }
+	case harness.PodmanKind:
+		return func(ctx context.Context, logs io.Writer) (harness.Engine, error) { return docker.NewPodman(ctx, logs) }
 	case harness.KubernetesKind:
 		return func(ctx context.Context, logs io.Writer) (harness.Engine, error) {
 			d, err := docker.New(ctx, logs)
@@ -271,7 +274,9 @@ func kubeconfigNamed() bool {
 // be trusted.
 func exitCode(ctx context.Context, status int, t steps.Tally, cleanup error) int {
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && (t.Skipped > 0 || t.Passed+failures(t) == 0):
+		// An interruption that came after every scenario had ended
+		// changed nothing: the reports are whole, and the verdict stands.
 		return ExitInterrupted
 	case status == ExitInvalid: // godog's own option errors, such as an unwritable report
 		return ExitInvalid
@@ -338,6 +343,14 @@ func init() {
 
 // suiteTitle is what reports call a run.
 const suiteTitle = "persistcheck"
+
+// engined is a run's source of what its reports say, with its engine.
+type engined struct {
+	report.Source
+	id harness.Identity
+}
+
+func (e engined) Engine() harness.Identity { return e.id }
 
 func register(src report.Source) string {
 	name := suiteTitle + " " + uuid.NewString()

@@ -214,10 +214,10 @@ var EngineKinds = []string{DockerKind, PodmanKind, KubernetesKind}
 // Identity says which engine a run talks to, for its first line of output
 // and its reports.
 type Identity struct {
-	Kind    string // DockerKind, PodmanKind or KubernetesKind
-	Name    string // "Docker Engine", "Podman", "Kubernetes"
-	Version string // as the engine reports it
-	Where   string // its address: a socket, a cluster's server and context
+	Kind    string `json:"kind"`    // DockerKind, PodmanKind or KubernetesKind
+	Name    string `json:"name"`    // "Docker Engine", "Podman", "Kubernetes"
+	Version string `json:"version"` // as the engine reports it
+	Where   string `json:"where"`   // its address: a socket, a cluster's server and context
 }
 
 func (id Identity) String() string {

@@ -38,6 +38,7 @@ type MatrixCell struct {
 // MatrixResult is a measured matrix.
 type MatrixResult struct {
 	Image    string        `json:"image"`
+	Engine   Identity      `json:"engine"`
 	Cells    []MatrixCell  `json:"cells"`
 	Warnings []string      `json:"warnings"`
 	Took     time.Duration `json:"-"`
@@ -123,7 +124,7 @@ func (r *Run) Matrix(ctx context.Context, spec MatrixSpec) (MatrixResult, error)
 			return MatrixResult{}, Errorf(Invalid, "--path / cannot be measured: a volume cannot be mounted over the root folder")
 		}
 	}
-	res := MatrixResult{Image: spec.Image, Warnings: r.matrixWarnings(ctx, spec, img)}
+	res := MatrixResult{Image: spec.Image, Engine: IdentityOf(r.engine), Warnings: r.matrixWarnings(ctx, spec, img)}
 	rows := make([][]MatrixCell, len(matrixRows))
 	errs := make([]error, len(matrixRows))
 	var wg sync.WaitGroup

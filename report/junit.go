@@ -49,6 +49,10 @@ func (j *junit) Summary() {
 		s := byURI[sc.uri]
 		if s == nil {
 			s = &junitSuite{Name: suiteName(sc.feature), File: sc.uri}
+			if e, ok := j.src.(Engined); ok {
+				id := e.Engine()
+				s.Properties = &junitProperties{[]junitProperty{{"persistcheck.engine", id.String()}, {"persistcheck.engine.kind", id.Kind}}}
+			}
 			byURI[sc.uri] = s
 			order = append(order, s)
 		}
@@ -129,19 +133,30 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr,omitempty"`
-	File      string      `xml:"file,attr,omitempty"`
-	Cases     []junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Time       string           `xml:"time,attr"`
+	Timestamp  string           `xml:"timestamp,attr,omitempty"`
+	File       string           `xml:"file,attr,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitCase      `xml:"testcase"`
 
 	tests, failures, errors, skipped int
 	time                             time.Duration
 	start                            time.Time
+}
+
+// junitProperties name the engine the suite ran on, where it is known.
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {

@@ -44,6 +44,7 @@ type matrixTable struct {
 	Deviations []harness.MatrixCell
 	Warnings   []string
 	Took       string
+	On         string // " on ENGINE", where it is known
 }
 
 type matrixRow struct {
@@ -53,6 +54,9 @@ type matrixRow struct {
 
 func matrixView(m harness.MatrixResult) matrixTable {
 	t := matrixTable{Image: m.Image, Events: harness.MatrixEventNames(), Deviations: m.Deviations(), Warnings: m.Warnings, Took: m.Took.Round(100_000_000).String()}
+	if m.Engine.Name != "" {
+		t.On = " on " + m.Engine.String()
+	}
 	index := map[string]int{}
 	for _, c := range m.Cells {
 		key := c.Path + "\x00" + c.Storage
@@ -100,7 +104,7 @@ func writeMarkdown(w io.Writer, m harness.MatrixResult) error {
 			fmt.Fprintf(&b, "- %s\n", w)
 		}
 	}
-	fmt.Fprintf(&b, "\nMeasured by persistcheck in %s.\n", t.Took)
+	fmt.Fprintf(&b, "\nMeasured by persistcheck in %s%s.\n", t.Took, t.On)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -136,6 +140,6 @@ li { margin: .3em 0; } .ok { color: #116329; }
 {{if .Warnings}}<h2>Warnings about the image</h2><ul>
 {{range .Warnings}}<li>{{.}}</li>
 {{end}}</ul>{{end}}
-<p><small>Measured by persistcheck in {{.Took}}.</small></p>
+<p><small>Measured by persistcheck in {{.Took}}{{.On}}.</small></p>
 </body></html>
 `))

@@ -101,7 +101,7 @@ func (p *pretty) Summary() {
 	if len(failures) > 0 {
 		fmt.Fprintf(p.out, "\n--- Failed scenarios:\n\n%s\n", strings.Join(failures, "\n"))
 	}
-	fmt.Fprintf(p.out, "\n%s", summary(scs, time.Since(p.started)))
+	fmt.Fprintf(p.out, "\n%s", summary(scs, time.Since(p.started), engineOf(p.src)))
 }
 
 // argument renders a step's table or doc string, indented.

@@ -59,7 +59,7 @@ func (p *progress) Summary() {
 	if len(failures) > 0 {
 		fmt.Fprintf(p.out, "\n--- Failed scenarios:\n\n%s\n", strings.Join(failures, "\n"))
 	}
-	fmt.Fprintf(p.out, "\n%s", summary(scs, time.Since(p.started)))
+	fmt.Fprintf(p.out, "\n%s", summary(scs, time.Since(p.started), engineOf(p.src)))
 }
 
 // stepsText lists a scenario's steps with their status and where they are

@@ -26,6 +26,20 @@ type Source interface {
 	Scenario(pickleID string) steps.Record
 }
 
+// Engined is a Source that knows the engine its run talks to, which the
+// reports name.
+type Engined interface {
+	Engine() harness.Identity
+}
+
+// engineOf returns what src says of its engine, or "".
+func engineOf(src Source) string {
+	if e, ok := src.(Engined); ok {
+		return e.Engine().String()
+	}
+	return ""
+}
+
 // Step statuses, as godog names them.
 const (
 	passed    = "passed"
@@ -321,7 +335,7 @@ func count(scs []*scenario) counts {
 
 // summary renders the totals as godog does, with failures by kind and
 // skips by cause.
-func summary(scs []*scenario, elapsed time.Duration) string {
+func summary(scs []*scenario, elapsed time.Duration, engine string) string {
 	c := count(scs)
 	var parts []string
 	if c.passed > 0 {
@@ -354,6 +368,9 @@ func summary(scs []*scenario, elapsed time.Duration) string {
 	}
 	fmt.Fprintf(&b, "%s (%s)\n", plural(c.stepTotal, "step"), strings.Join(sp, ", "))
 	fmt.Fprintf(&b, "%s\n", elapsed.Round(time.Millisecond))
+	if engine != "" {
+		fmt.Fprintf(&b, "on %s\n", engine)
+	}
 	if c.neverStarted+c.cutShort > 0 {
 		fmt.Fprintf(&b, "%s\n", yellow(fmt.Sprintf("The run was interrupted: %s never started and %s cut short; they count as skipped, neither passed nor failed.",
 			plural(c.neverStarted, "scenario"), plural(c.cutShort, "was"))))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cucumber/godog/formatters"
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/persistcheck/persistcheck/harness"
@@ -84,6 +85,38 @@ func TestJUnitCountsAndBodies(t *testing.T) {
 			if c.Skipped == nil || !strings.Contains(c.Skipped.Message, "interrupted before it started") {
 				t.Errorf("the interrupted scenario: %+v", c.Skipped)
 			}
+		}
+	}
+}
+
+// engineSource is a source that knows its engine.
+type engineSource struct{ source }
+
+func (engineSource) Engine() harness.Identity {
+	return harness.Identity{Kind: harness.PodmanKind, Name: "Podman", Version: "4.3.1", Where: "unix:///run/podman/podman.sock"}
+}
+
+func TestReportsNameTheEngine(t *testing.T) {
+	src := engineSource{source{"p": {Start: time.Now(), End: time.Now()}}}
+	doc := &messages.GherkinDocument{Feature: &messages.Feature{Keyword: "Feature", Name: "f", Children: []*messages.FeatureChild{
+		{Scenario: &messages.Scenario{Id: "s1", Keyword: "Scenario", Name: "one", Location: &messages.Location{Line: 2},
+			Steps: []*messages.Step{{Id: "a1", Keyword: "Given ", Location: &messages.Location{Line: 3}}}}},
+	}}}
+	p := &messages.Pickle{Id: "p", Uri: "f.feature", Name: "one", AstNodeIds: []string{"s1"},
+		Steps: []*messages.PickleStep{{Id: "p-1", Text: `a volume "data"`, AstNodeIds: []string{"a1"}}}}
+	const want = "Podman 4.3.1 at unix:///run/podman/podman.sock"
+	for name, f := range map[string]func(Source) formatters.FormatterFunc{"pretty": Pretty, "progress": Progress, "junit": JUnit} {
+		var out bytes.Buffer
+		r := f(src)("persistcheck", &out)
+		r.Feature(doc, "f.feature", nil)
+		r.Pickle(p)
+		r.Passed(p, p.Steps[0], nil)
+		r.Summary()
+		switch {
+		case name == "junit" && !strings.Contains(out.String(), `<property name="persistcheck.engine" value="`+want+`"></property>`):
+			t.Errorf("junit does not name the engine:\n%s", out.String())
+		case name != "junit" && !strings.Contains(out.String(), "\non "+want+"\n"):
+			t.Errorf("%s does not name the engine:\n%s", name, out.String())
 		}
 	}
 }

@@ -88,6 +88,7 @@ func matrixCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitInfra
 	}
 	defer engine.Close()
+	fmt.Fprintf(stderr, "persistcheck matrix: on %s\n", engine.Identity())
 	run := harness.NewRun(engine, harness.RunOptions{Timeout: *timeout, Grace: *grace, Progress: stderr})
 	total := len(harness.MatrixEventNames()) * 5
 	var mu sync.Mutex

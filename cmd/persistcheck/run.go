@@ -38,7 +38,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	timeout := fset.Duration("timeout", harness.DefaultTimeout, "deadline of each lifecycle operation, readiness included")
 	grace := fset.Duration("grace", harness.DefaultGrace, "how long a graceful stop waits before SIGKILL")
 	verbose := fset.Bool("v", false, "show image builds and engine chatter on standard error")
-	engine := fset.String("engine", engineDefault(), "docker (Podman too, through DOCKER_HOST) or kubernetes (the cluster KUBECONFIG names); default $PERSISTCHECK_ENGINE, or docker")
+	engine := fset.String("engine", engineDefault(), "docker (the engine at DOCKER_HOST, Docker's or Podman's), podman (DOCKER_HOST, or Podman's own socket) or kubernetes (the cluster KUBECONFIG names); default $PERSISTCHECK_ENGINE, or docker")
 	storageClass := fset.String("storage-class", "", "on Kubernetes, the StorageClass of volumes' claims (default: the local cluster's, or the cluster's default)")
 	kubeContext := fset.String("context", "", "on Kubernetes, the kubeconfig context to use (default: its current one)")
 	fset.Usage = func() { fmt.Fprint(stderr, runUsage); fset.PrintDefaults() }

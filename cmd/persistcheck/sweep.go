@@ -23,7 +23,7 @@ import (
 func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	all := fset.Bool("all", false, "remove the objects of every run, live ones and other hosts' included")
-	kind := fset.String("engine", engineDefault(), "docker (Podman too, through DOCKER_HOST) or kubernetes: whose objects to sweep")
+	kind := fset.String("engine", engineDefault(), "docker (the engine at DOCKER_HOST, Docker's or Podman's), podman or kubernetes: whose objects to sweep")
 	kubeContext := fset.String("context", "", "on Kubernetes, the kubeconfig context to use (default: its current one)")
 	if _, code, ok := parse(fset, args, stderr); !ok {
 		return code
@@ -31,7 +31,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	alive := func(owner string) bool { return !*all && ownerAlive(owner) }
 	connect := persistcheck.EngineOf(*kind, kubernetes.Options{Context: *kubeContext})
 	if connect == nil {
-		return usageError(stderr, "sweep", "unknown engine %q: use docker or kubernetes", *kind)
+		return usageError(stderr, "sweep", "unknown engine %q: use docker, podman or kubernetes", *kind)
 	}
 	engine, err := connect(ctx, nil)
 	if err != nil {
@@ -47,6 +47,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitInfra
 	}
 	defer sweeper.Close()
+	fmt.Fprintf(stderr, "persistcheck sweep: on %s\n", harness.IdentityOf(engine))
 	removed, err := sweeper.Sweep(ctx, alive)
 	// Power-loss volumes of dead runs are still mounted in their folders.
 	unmounted, perr := powerloss.Sweep(os.TempDir())

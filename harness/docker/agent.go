@@ -82,8 +82,10 @@ func (e *Engine) agentVolume(ctx context.Context) (string, error) {
 	}
 	if !holds() {
 		// Another process may fill it at the same moment, with the same
-		// bytes: what matters is that it holds them after.
-		err := e.copyAgent(ctx, created, "agent-volume/agent", bin)
+		// bytes: what matters is that it holds them after. The copy goes
+		// to the volume's own folder: Podman puts what is copied to "/"
+		// in the container's layer, even below a volume's mount point.
+		err := e.copyAgent(ctx, created, "/agent-volume", "agent", bin)
 		if !holds() {
 			return "", fail("fill the agent volume", err)
 		}

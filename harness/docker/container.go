@@ -152,7 +152,7 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {
 				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
 			}
-		case st.State == "exited" && st.ExitCode == 137 && !st.OOMKilled && localPodman():
+		case st.State == "exited" && st.ExitCode == 137 && !st.OOMKilled && e.local():
 			st.OOMKilled = p.oomKilled(c.ID, st.StartedAt, st.FinishedAt)
 		}
 	}

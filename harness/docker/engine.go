@@ -46,9 +46,10 @@ var _ harness.Engine = (*Engine)(nil)
 
 var setup sync.Once
 
-// New connects to the engine that DOCKER_HOST names, or the local socket.
-// An engine that does not answer is an Infrastructure error. Build output
-// and testcontainers-go's chatter go to logs when it is not nil.
+// New connects to the engine that DOCKER_HOST names, or the local socket:
+// Docker's, or Podman's through its Docker-compatible API. An engine that
+// does not answer is an Infrastructure error. Build output and
+// testcontainers-go's chatter go to logs when it is not nil.
 //
 // Connecting costs one round trip: the moby client is made straight, and
 // testcontainers-go's provider, which builds images, only when an image is
@@ -56,6 +57,44 @@ var setup sync.Once
 // is not needed (the harness removes what it creates by label): New
 // disables it for this process unless TESTCONTAINERS_RYUK_DISABLED is set.
 func New(ctx context.Context, logs io.Writer) (*Engine, error) {
+	return connect(ctx, logs, "")
+}
+
+// PodmanSockets are where Podman's API service listens by default: for
+// root, and for the user whose runtime folder is first.
+var PodmanSockets = []string{"/run/podman/podman.sock", os.Getenv("XDG_RUNTIME_DIR") + "/podman/podman.sock"}
+
+// NewPodman connects to Podman: at DOCKER_HOST when it is set, or else at
+// the first of PodmanSockets that exists. An engine there that is not
+// Podman is an Invalid error: the run asked for Podman.
+func NewPodman(ctx context.Context, logs io.Writer) (*Engine, error) {
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		for _, sock := range PodmanSockets {
+			if fi, err := os.Stat(sock); err == nil && fi.Mode().Type() == os.ModeSocket {
+				host = "unix://" + sock
+				break
+			}
+		}
+	}
+	if host == "" {
+		return nil, harness.Errorf(harness.Infrastructure,
+			"connect to Podman: DOCKER_HOST is not set and no Podman socket listens at %s: start Podman's API service (podman system service --time=0 unix:///run/podman/podman.sock) or point DOCKER_HOST at its socket",
+			strings.Join(PodmanSockets, " or "))
+	}
+	e, err := connect(ctx, logs, host)
+	if err != nil {
+		return nil, err
+	}
+	if e.identity.Kind != harness.PodmanKind {
+		e.Close()
+		return nil, harness.Errorf(harness.Invalid, "the run asks for Podman, and %s is %s: point DOCKER_HOST at Podman's socket, or run with --engine docker", host, e.identity)
+	}
+	return e, nil
+}
+
+// connect connects to the engine at host, or DOCKER_HOST's when host is "".
+func connect(ctx context.Context, logs io.Writer, host string) (*Engine, error) {
 	setup.Do(func() {
 		if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
 			os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
@@ -67,15 +106,19 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	cli, err := client.New(client.FromEnv)
+	opts := []client.Opt{client.FromEnv}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.New(opts...)
 	if err != nil {
-		return nil, unreachable(hostErr(err))
+		return nil, unreachable(hostErr(host, err))
 	}
 	e := &Engine{cli: cli, out: logs, builds: map[string]*build{}}
 	v, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
 		cli.Close()
-		return nil, unreachable(hostErr(err))
+		return nil, unreachable(hostErr(host, err))
 	}
 	e.arch = v.Arch
 	e.identity = harness.Identity{Kind: harness.DockerKind, Name: "Docker Engine", Version: v.Version, Where: cli.DaemonHost()}
@@ -89,13 +132,20 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	return e, nil
 }
 
+// local reports whether the engine listens on a socket of this host, which
+// size-limited volumes, power-loss volumes and the kernel's log need.
+func (e *Engine) local() bool { return strings.HasPrefix(e.cli.DaemonHost(), "unix://") }
+
 // Identity says whether the engine is Docker's or Podman's, which version,
 // and where it listens.
 func (e *Engine) Identity() harness.Identity { return e.identity }
 
 // hostErr names the engine that did not answer: DOCKER_HOST's, which is
 // never quietly exchanged for another, or the local socket.
-func hostErr(err error) error {
+func hostErr(host string, err error) error {
+	if host != "" {
+		return fmt.Errorf("%s does not answer, and persistcheck does not fall back to another engine: %w", host, err)
+	}
 	if host := os.Getenv("DOCKER_HOST"); host != "" {
 		return fmt.Errorf("DOCKER_HOST=%s does not answer, and persistcheck does not fall back to another engine: %w", host, err)
 	}

@@ -15,7 +15,8 @@ import (
 
 // Exec runs argv in the container, without a TTY, and returns its exit code
 // and its stdout and stderr apart. An executable that cannot be started is
-// Invalid: the runtime reports it as exit code 126 with its reason.
+// Invalid: the runtime reports it as exit code 126 (127 on Podman) with its
+// reason.
 func (e *Engine) Exec(ctx context.Context, id string, argv []string) (harness.ExecResult, error) {
 	return e.exec(ctx, id, "", argv, nil)
 }
@@ -63,8 +64,11 @@ func (e *Engine) exec(ctx context.Context, id, user string, argv []string, line 
 		return harness.ExecResult{}, err
 	}
 	res := harness.ExecResult{ExitCode: code, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	if code == 126 {
-		if out := string(res.Stdout) + string(res.Stderr); strings.Contains(out, "OCI runtime exec failed") {
+	// Docker says 126 "OCI runtime exec failed"; Podman 127 "OCI runtime
+	// attempted to invoke a command that was not found", or 126 "OCI
+	// permission denied".
+	if code == 126 || code == 127 {
+		if out := string(res.Stdout) + string(res.Stderr); strings.Contains(out, "OCI runtime") || strings.Contains(out, "OCI permission denied") {
 			return res, harness.Errorf(harness.Invalid, "cannot start %q in the container: %s", argv[0], runtimeReason(out))
 		}
 	}
@@ -97,5 +101,10 @@ func runtimeReason(out string) string {
 	if i := strings.Index(out, "exec: "); i >= 0 {
 		out = out[i:]
 	}
-	return strings.TrimSuffix(out, ": unknown")
+	for _, tail := range []string{": unknown", ": OCI runtime", ": OCI permission denied"} {
+		if i := strings.Index(out, tail); i >= 0 {
+			out = out[:i]
+		}
+	}
+	return out
 }

@@ -126,25 +126,26 @@ func (e *Engine) InstallAgent(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return e.copyAgent(ctx, id, strings.TrimPrefix(harness.AgentPath, "/"), bin)
+	return e.copyAgent(ctx, id, "/", strings.TrimPrefix(harness.AgentPath, "/"), bin)
 }
 
-// copyAgent writes bin, executable, at rel below the container's root, its
-// folder made as needed.
-func (e *Engine) copyAgent(ctx context.Context, id, rel string, bin []byte) error {
+// copyAgent writes bin, executable, at rel below the container's folder
+// into, which exists, rel's folder made as needed.
+func (e *Engine) copyAgent(ctx context.Context, id, into, rel string, bin []byte) error {
 	dir, name := path.Split(rel)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	err := errors.Join(
-		tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o755}),
-		tw.WriteHeader(&tar.Header{Name: dir + name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin))}),
-	)
+	var err error
+	if dir != "" {
+		err = tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o755})
+	}
+	err = errors.Join(err, tw.WriteHeader(&tar.Header{Name: dir + name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin))}))
 	if err == nil {
 		_, err = tw.Write(bin)
 	}
 	if err = errors.Join(err, tw.Close()); err != nil {
 		return fail("pack the agent", err)
 	}
-	_, err = e.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf})
+	_, err = e.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: into, Content: &buf})
 	return fail("copy the agent in", err)
 }

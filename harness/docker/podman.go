@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -284,11 +283,4 @@ func (e *Engine) readStarted(ctx context.Context, mounts []harness.EngineMount, 
 func under(p, dir string) bool {
 	p, dir = path.Clean(p), path.Clean(dir)
 	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
-}
-
-// localPodman reports whether this process runs on the engine's host, where
-// the kernel's log is the engine's.
-func localPodman() bool {
-	host := os.Getenv("DOCKER_HOST")
-	return host == "" || strings.HasPrefix(host, "unix://")
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/harness/powerloss"
@@ -15,8 +14,8 @@ var _ harness.PowerLossHost = (*Engine)(nil)
 // CheckPowerLoss says what this machine lacks to serve power-loss volumes:
 // root, /dev/fuse, or an engine on this host, which bind-mounts them.
 func (e *Engine) CheckPowerLoss() error {
-	if host := os.Getenv("DOCKER_HOST"); host != "" && !strings.HasPrefix(host, "unix://") {
-		return harness.Errorf(harness.Infrastructure, "a power-loss volume is served on this host and bind-mounted into containers, and the engine is elsewhere (DOCKER_HOST=%s)", host)
+	if !e.local() {
+		return harness.Errorf(harness.Infrastructure, "a power-loss volume is served on this host and bind-mounted into containers, and the engine is elsewhere (%s)", e.cli.DaemonHost())
 	}
 	return powerloss.Check()
 }

@@ -38,8 +38,8 @@ func (e *Engine) createSized(ctx context.Context, name string, size int64, label
 	if os.Geteuid() != 0 {
 		return harness.Errorf(harness.Infrastructure, "volume %s is limited in size, which needs a loop device, and persistcheck runs as uid %d, not root: run it as root on the engine's host", name, os.Geteuid())
 	}
-	if host := os.Getenv("DOCKER_HOST"); host != "" && !strings.HasPrefix(host, "unix://") {
-		return harness.Errorf(harness.Infrastructure, "volume %s is limited in size, which needs a loop device on the engine's host, and the engine is elsewhere (DOCKER_HOST=%s)", name, host)
+	if !e.local() {
+		return harness.Errorf(harness.Infrastructure, "volume %s is limited in size, which needs a loop device on the engine's host, and the engine is elsewhere (%s)", name, e.cli.DaemonHost())
 	}
 	if err := os.MkdirAll(e.sizedDir(), 0o700); err != nil {
 		return fail("create the folder of size-limited volumes", err)
