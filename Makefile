@@ -1,19 +1,26 @@
 # persistcheck: the main job, the tests, and the measurements.
 #   make run     the built-in scenarios on the built-in images
 #   make test    every test: units, the real engine, the features, with -race
+#   make test-podman  the engine's tests again, on the Podman DOCKER_HOST names
 #   make bench   the canonical cycle through the harness against the raw engine
 #   make images  the example databases' images, built where missing (root, the first time)
 #   make cluster the local single-node Kubernetes cluster (cluster/): build if needed, start
 
 GO ?= go
 
-.PHONY: run test bench lint sweep build release images matrix-png cluster cluster-build cluster-down cluster-clean cluster-status cluster-test
+.PHONY: run test test-podman bench lint sweep build release images matrix-png cluster cluster-build cluster-down cluster-clean cluster-status cluster-test
 
 run:
 	$(GO) run ./cmd/persistcheck run
 
 test:
 	$(GO) test -race -count=1 ./...
+
+# The packages that talk to a container engine, on the Podman that
+# DOCKER_HOST names (.ci/podman.sh starts one and runs this).
+test-podman:
+	@case "$$DOCKER_HOST" in "") echo "make test-podman: point DOCKER_HOST at Podman's socket (.ci/podman.sh starts one)" >&2; exit 2;; esac
+	PERSISTCHECK_ENGINE=podman $(GO) test -race -count=1 . ./features ./cmd/persistcheck ./harness/docker
 
 build:
 	$(GO) build -o persistcheck ./cmd/persistcheck

@@ -98,7 +98,10 @@ func (c *Container) dieFromInside(ctx context.Context, action string, do func(co
 		}
 		c.boots++
 		if now, err := c.status(ctx); err == nil {
-			c.detail = fmt.Sprintf("the engine started it again: restart count %d, after exit code %d", now.RestartCount, now.ExitCode)
+			c.detail = fmt.Sprintf("the engine started it again: restart count %d", now.RestartCount)
+			if now.ExitCode != 0 { // Podman forgets it once the container runs again
+				c.detail += fmt.Sprintf(", after exit code %d", now.ExitCode)
+			}
 		}
 		return nil
 	})

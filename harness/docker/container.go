@@ -152,8 +152,11 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {
 				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
 			}
-		case st.State == "exited" && st.ExitCode == 137 && !st.OOMKilled && e.local():
-			st.OOMKilled = p.oomKilled(c.ID, st.StartedAt, st.FinishedAt)
+		case !st.OOMKilled && !st.FinishedAt.IsZero() && e.local() &&
+			(st.State == "exited" && st.ExitCode == 137 || st.State == "running" && st.RestartCount > 0):
+			// The last exit: of an exited container, or of one its restart
+			// policy started again (Podman then reports exit code 0).
+			st.OOMKilled = p.oomKilled(c.ID, st.FinishedAt)
 		}
 	}
 	return st, nil

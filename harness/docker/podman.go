@@ -149,17 +149,17 @@ func (p *podman) checkHealth(ctx context.Context, id string, interval time.Durat
 }
 
 // oomKilled reports whether the kernel's log records an OOM kill in the
-// memory cgroup of container id between started and finished. The log is
-// read once per exited container; where it cannot be read (not root, or
-// the engine on another host), the answer is no.
-func (p *podman) oomKilled(id string, started, finished time.Time) bool {
+// memory cgroup of container id just before it exited at finished: the
+// kill and the exit are milliseconds apart. The log is read once per exit;
+// where it cannot be read (not root), the answer is no.
+func (p *podman) oomKilled(id string, finished time.Time) bool {
 	key := id + "@" + finished.String()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if found, ok := p.ooms[key]; ok {
 		return found
 	}
-	found := oomInKernelLog(id, started, finished)
+	found := oomInKernelLog(id, finished.Add(-3*time.Second), finished.Add(2*time.Second))
 	p.ooms[key] = found
 	return found
 }
@@ -168,7 +168,10 @@ func (p *podman) oomKilled(id string, started, finished time.Time) bool {
 // the memory cgroup of the killed task.
 var oomLine = regexp.MustCompile(`\[\s*(\d+\.\d+)\] oom-kill:.*task_memcg=([^,\s]+)`)
 
-func oomInKernelLog(id string, started, finished time.Time) bool {
+// oomInKernelLog reports whether the kernel's log records an OOM kill in a
+// memory cgroup named after id between from and to. The kernel stamps its
+// records with the time since boot, which the monotonic clock also counts.
+func oomInKernelLog(id string, from, to time.Time) bool {
 	size, err := unix.Klogctl(unix.SYSLOG_ACTION_SIZE_BUFFER, nil)
 	if err != nil || size <= 0 {
 		return false
@@ -190,10 +193,7 @@ func oomInKernelLog(id string, started, finished time.Time) bool {
 			continue
 		}
 		secs, _ := strconv.ParseFloat(m[1], 64)
-		at := boot.Add(time.Duration(secs * float64(time.Second)))
-		// The kernel's clock and the engine's drift apart by little: a
-		// second either way.
-		if at.After(started.Add(-time.Second)) && at.Before(finished.Add(time.Second)) {
+		if at := boot.Add(time.Duration(secs * float64(time.Second))); at.After(from) && at.Before(to) {
 			return true
 		}
 	}

@@ -1,0 +1,75 @@
+package docker
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/moby/moby/client"
+
+	"github.com/persistcheck/persistcheck/harness"
+)
+
+func TestCarriesEveryLabel(t *testing.T) {
+	have := map[string]string{"run": "r1", "scenario": "s1", "owner": "h:1"}
+	for _, c := range []struct {
+		want map[string]string
+		ok   bool
+	}{
+		{map[string]string{"run": "r1", "scenario": "s1"}, true},
+		{map[string]string{"run": "r1", "scenario": "s2"}, false}, // what Podman's volume list matches
+		{map[string]string{"run": ""}, true},
+		{map[string]string{"other": ""}, false},
+		{nil, true},
+	} {
+		if got := carries(have, c.want); got != c.ok {
+			t.Errorf("carries(%v, %v) = %v, want %v", have, c.want, got, c.ok)
+		}
+	}
+}
+
+func TestOOMLineNamesTheCgroup(t *testing.T) {
+	line := `[10690.155341] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=libpod-6164,mems_allowed=0,oom_memcg=/libpod_parent/libpod-6164,task_memcg=/libpod_parent/libpod-6164490155d3,task=agent,pid=23299,uid=0`
+	m := oomLine.FindStringSubmatch(line)
+	if m == nil || m[1] != "10690.155341" || m[2] != "/libpod_parent/libpod-6164490155d3" {
+		t.Errorf("oomLine on %q: %q", line, m)
+	}
+	if oomLine.MatchString(`[10690.155391] Memory cgroup out of memory: Killed process 23299 (agent)`) {
+		t.Error("oomLine matches the second line of the record too")
+	}
+}
+
+// A sweep removes the dangling anonymous volumes a dead run recorded, and
+// deletes its record; a live run's records stay.
+func TestSweepRemovesRecordedAnonymousVolumes(t *testing.T) {
+	ctx := ctxFor(t)
+	dead := map[string]string{harness.LabelRun: "test-" + uuid.NewString(), harness.LabelOwner: "gone-host:999999"}
+	vol := strings.ReplaceAll(uuid.NewString()+uuid.NewString(), "-", "")
+	if _, err := engine.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: vol}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.cli.VolumeRemove(ctxFor(t), vol, client.VolumeRemoveOptions{Force: true}) })
+	if err := os.MkdirAll(engine.anon.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(engine.anon.dir, "gone-host_999999.jsonl")
+	if err := writeRecords(file, []anonRecord{{vol, dead}}); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := engine.Sweep(ctx, func(owner string) bool { return owner != dead[harness.LabelOwner] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(removed, "volume "+vol) {
+		t.Errorf("sweep removed %v, not the recorded volume %s", removed, vol)
+	}
+	if _, err := engine.cli.VolumeInspect(ctx, vol, client.VolumeInspectOptions{}); !isGone(err) {
+		t.Errorf("volume %s is still there: %v", vol, err)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("the record %s is still there: %v", file, err)
+	}
+}
