@@ -147,6 +147,11 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 		})
 	}
 	if p := e.podman; p != nil {
+		if st.State == "stopped" {
+			// Podman's word for a container that has exited, exit code
+			// known, whose clean-up has not run yet.
+			st.State = "exited"
+		}
 		switch {
 		case st.State == "running" && c.Config != nil && c.Config.Healthcheck != nil && len(c.Config.Healthcheck.Test) > 0 && c.Config.Healthcheck.Test[0] != "NONE":
 			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {

@@ -34,6 +34,8 @@ import (
 //   - It does not tell an OOM kill from another SIGKILL on cgroup v1: the
 //     engine looks for the kernel's record of an OOM kill in the
 //     container's memory cgroup, between its start and its exit.
+//   - It says "stopped" for a container that has exited and whose
+//     clean-up has not run yet: the engine says "exited", as Docker does.
 //   - Its archive API does not mount a volume made with driver options (a
 //     size-limited one) for a stopped container, and reads the empty folder
 //     under it: such a volume is read by the agent in a helper container
