@@ -152,6 +152,9 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 			// known, whose clean-up has not run yet.
 			st.State = "exited"
 		}
+		if st.State == "running" && c.State != nil && c.State.Pid > 0 && e.local() {
+			p.seeProcesses(c.ID, c.State.Pid)
+		}
 		switch {
 		case st.State == "running" && c.Config != nil && c.Config.Healthcheck != nil && len(c.Config.Healthcheck.Test) > 0 && c.Config.Healthcheck.Test[0] != "NONE":
 			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -32,8 +33,8 @@ import (
 //     run (a CI container) they never run: the engine runs a due check
 //     through Podman's API each time it inspects a running container.
 //   - It does not tell an OOM kill from another SIGKILL on cgroup v1: the
-//     engine looks for the kernel's record of an OOM kill in the
-//     container's memory cgroup, between its start and its exit.
+//     engine looks for the kernel's record of an OOM kill just before the
+//     container's exit, in its memory cgroup or of one of its processes.
 //   - It says "stopped" for a container that has exited and whose
 //     clean-up has not run yet: the engine says "exited", as Docker does.
 //   - Its archive API does not mount a volume made with driver options (a
@@ -45,14 +46,15 @@ type podman struct {
 	base string // the URL of Podman's own API, without the path
 
 	mu      sync.Mutex
-	checked map[string]time.Time // containers' last HEALTHCHECK run by the engine
-	ooms    map[string]bool      // exited containers already looked up in the kernel's log
+	checked map[string]time.Time    // containers' last HEALTHCHECK run by the engine
+	ooms    map[string]bool         // exits already looked up in the kernel's log
+	pids    map[string]map[int]bool // the processes seen in each running container
 }
 
 // newPodman returns a client of Podman's own API at host, the engine's
 // address (unix:///run/podman/podman.sock, tcp://host:port).
 func newPodman(host string) *podman {
-	p := &podman{checked: map[string]time.Time{}, ooms: map[string]bool{}}
+	p := &podman{checked: map[string]time.Time{}, ooms: map[string]bool{}, pids: map[string]map[int]bool{}}
 	u, err := url.Parse(host)
 	if err != nil {
 		return p
@@ -150,10 +152,10 @@ func (p *podman) checkHealth(ctx context.Context, id string, interval time.Durat
 	return nil
 }
 
-// oomKilled reports whether the kernel's log records an OOM kill in the
-// memory cgroup of container id just before it exited at finished: the
-// kill and the exit are milliseconds apart. The log is read once per exit;
-// where it cannot be read (not root), the answer is no.
+// oomKilled reports whether the kernel's log records an OOM kill in
+// container id just before it exited at finished: the kill and the exit
+// are milliseconds apart. The log is read once per exit; where it cannot
+// be read (not root), the answer is no.
 func (p *podman) oomKilled(id string, finished time.Time) bool {
 	key := id + "@" + finished.String()
 	p.mu.Lock()
@@ -161,19 +163,62 @@ func (p *podman) oomKilled(id string, finished time.Time) bool {
 	if found, ok := p.ooms[key]; ok {
 		return found
 	}
-	found := oomInKernelLog(id, finished.Add(-3*time.Second), finished.Add(2*time.Second))
+	found := oomInKernelLog(id, p.pids[id], finished.Add(-3*time.Second), finished.Add(2*time.Second))
 	p.ooms[key] = found
 	return found
 }
 
-// oomLine is the kernel's record of an OOM kill: its time since boot, and
-// the memory cgroup of the killed task.
-var oomLine = regexp.MustCompile(`\[\s*(\d+\.\d+)\] oom-kill:.*task_memcg=([^,\s]+)`)
+// seeProcesses records the processes of running container id, whose first
+// process is pid on this host, read from its memory cgroup. The kernel
+// names the cgroup of an OOM kill's victim in a summary it leaves out when
+// OOM kills come fast (it limits their rate), and always names the
+// victim's process id.
+func (p *podman) seeProcesses(id string, pid int) {
+	cgroups, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return
+	}
+	var procs []byte
+	for _, line := range strings.Split(string(cgroups), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		switch {
+		case len(parts) < 3:
+		case parts[1] == "memory": // cgroup v1
+			procs, err = os.ReadFile("/sys/fs/cgroup/memory" + parts[2] + "/cgroup.procs")
+		case parts[0] == "0" && parts[1] == "" && procs == nil: // cgroup v2
+			procs, err = os.ReadFile("/sys/fs/cgroup" + parts[2] + "/cgroup.procs")
+		}
+	}
+	if err != nil || procs == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seen := p.pids[id]
+	if seen == nil {
+		seen = map[int]bool{}
+		p.pids[id] = seen
+	}
+	for _, f := range strings.Fields(string(procs)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			seen[n] = true
+		}
+	}
+}
 
-// oomInKernelLog reports whether the kernel's log records an OOM kill in a
-// memory cgroup named after id between from and to. The kernel stamps its
-// records with the time since boot, which the monotonic clock also counts.
-func oomInKernelLog(id string, from, to time.Time) bool {
+// The kernel's records of an OOM kill: a summary naming the victim's
+// memory cgroup, and the kill naming its process; each with its time since
+// boot.
+var (
+	oomLine    = regexp.MustCompile(`\[\s*(\d+\.\d+)\] oom-kill:.*task_memcg=([^,\s]+)`)
+	killedLine = regexp.MustCompile(`\[\s*(\d+\.\d+)\] .*out of memory: Killed process (\d+) `)
+)
+
+// oomInKernelLog reports whether the kernel's log records, between from
+// and to, an OOM kill in a memory cgroup named after id or of one of pids.
+// The kernel stamps its records with the time since boot, which the
+// monotonic clock also counts.
+func oomInKernelLog(id string, pids map[int]bool, from, to time.Time) bool {
 	size, err := unix.Klogctl(unix.SYSLOG_ACTION_SIZE_BUFFER, nil)
 	if err != nil || size <= 0 {
 		return false
@@ -188,15 +233,20 @@ func oomInKernelLog(id string, from, to time.Time) bool {
 		return false
 	}
 	boot := time.Now().Add(-time.Duration(ts.Nano()))
+	within := func(stamp string) bool {
+		secs, _ := strconv.ParseFloat(stamp, 64)
+		at := boot.Add(time.Duration(secs * float64(time.Second)))
+		return at.After(from) && at.Before(to)
+	}
 	sc := bufio.NewScanner(bytes.NewReader(buf[:n]))
 	for sc.Scan() {
-		m := oomLine.FindStringSubmatch(sc.Text())
-		if m == nil || !strings.Contains(m[2], id) {
-			continue
-		}
-		secs, _ := strconv.ParseFloat(m[1], 64)
-		if at := boot.Add(time.Duration(secs * float64(time.Second))); at.After(from) && at.Before(to) {
+		if m := oomLine.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(m[2], id) && within(m[1]) {
 			return true
+		}
+		if m := killedLine.FindStringSubmatch(sc.Text()); m != nil && within(m[1]) {
+			if pid, _ := strconv.Atoi(m[2]); pids[pid] {
+				return true
+			}
 		}
 	}
 	return false

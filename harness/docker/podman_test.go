@@ -37,8 +37,12 @@ func TestOOMLineNamesTheCgroup(t *testing.T) {
 	if m == nil || m[1] != "10690.155341" || m[2] != "/libpod_parent/libpod-6164490155d3" {
 		t.Errorf("oomLine on %q: %q", line, m)
 	}
-	if oomLine.MatchString(`[10690.155391] Memory cgroup out of memory: Killed process 23299 (agent)`) {
+	killed := `[10690.155391] Memory cgroup out of memory: Killed process 23299 (agent) total-vm:1327212kB, anon-rss:30080kB`
+	if oomLine.MatchString(killed) {
 		t.Error("oomLine matches the second line of the record too")
+	}
+	if m := killedLine.FindStringSubmatch(killed); m == nil || m[1] != "10690.155391" || m[2] != "23299" {
+		t.Errorf("killedLine on %q: %q", killed, m)
 	}
 }
 
