@@ -29,6 +29,23 @@ type anonymous struct {
 	records []anonRecord
 }
 
+// The records of a process are one per engine kind, shared by all its
+// Engines: they are one file.
+var (
+	anonMu   sync.Mutex
+	anonKept = map[string]*anonymous{}
+)
+
+// anonymousIn returns this process's records in dir.
+func anonymousIn(dir string) *anonymous {
+	anonMu.Lock()
+	defer anonMu.Unlock()
+	if anonKept[dir] == nil {
+		anonKept[dir] = &anonymous{dir: dir}
+	}
+	return anonKept[dir]
+}
+
 type anonRecord struct {
 	Volume string            `json:"volume"`
 	Labels map[string]string `json:"labels"`

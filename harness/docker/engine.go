@@ -39,7 +39,7 @@ type Engine struct {
 	builds     map[string]*build // Dockerfile folders built by this process
 
 	podman *podman // Podman's own API, where the engine is Podman
-	anon   anonymous
+	anon   *anonymous
 }
 
 var _ harness.Engine = (*Engine)(nil)
@@ -128,7 +128,7 @@ func connect(ctx context.Context, logs io.Writer, host string) (*Engine, error) 
 			e.podman = newPodman(cli.DaemonHost())
 		}
 	}
-	e.anon.dir = filepath.Join(os.TempDir(), "persistcheck-anonymous", e.identity.Kind)
+	e.anon = anonymousIn(filepath.Join(os.TempDir(), "persistcheck-anonymous", e.identity.Kind))
 	return e, nil
 }
 
