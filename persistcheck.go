@@ -135,8 +135,11 @@ func Execute(ctx context.Context, opts Options) Result {
 	}
 	engine, err := opts.Engine(ctx, logs)
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return fail(ExitInterrupted, "interrupted while connecting to the engine")
+		case harness.KindOf(err) == harness.Invalid:
+			return fail(ExitInvalid, "%v", err)
 		}
 		return fail(ExitInfra, "%v", err)
 	}

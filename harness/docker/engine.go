@@ -60,9 +60,15 @@ func New(ctx context.Context, logs io.Writer) (*Engine, error) {
 	return connect(ctx, logs, "")
 }
 
-// PodmanSockets are where Podman's API service listens by default: for
-// root, and for the user whose runtime folder is first.
-var PodmanSockets = []string{"/run/podman/podman.sock", os.Getenv("XDG_RUNTIME_DIR") + "/podman/podman.sock"}
+// PodmanSockets returns where Podman's API service listens by default: for
+// root, and for the user whose runtime folder XDG_RUNTIME_DIR names.
+func PodmanSockets() []string {
+	socks := []string{"/run/podman/podman.sock"}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		socks = append(socks, filepath.Join(dir, "podman", "podman.sock"))
+	}
+	return socks
+}
 
 // NewPodman connects to Podman: at DOCKER_HOST when it is set, or else at
 // the first of PodmanSockets that exists. An engine there that is not
@@ -70,7 +76,7 @@ var PodmanSockets = []string{"/run/podman/podman.sock", os.Getenv("XDG_RUNTIME_D
 func NewPodman(ctx context.Context, logs io.Writer) (*Engine, error) {
 	host := os.Getenv("DOCKER_HOST")
 	if host == "" {
-		for _, sock := range PodmanSockets {
+		for _, sock := range PodmanSockets() {
 			if fi, err := os.Stat(sock); err == nil && fi.Mode().Type() == os.ModeSocket {
 				host = "unix://" + sock
 				break
@@ -80,7 +86,7 @@ func NewPodman(ctx context.Context, logs io.Writer) (*Engine, error) {
 	if host == "" {
 		return nil, harness.Errorf(harness.Infrastructure,
 			"connect to Podman: DOCKER_HOST is not set and no Podman socket listens at %s: start Podman's API service (podman system service --time=0 unix:///run/podman/podman.sock) or point DOCKER_HOST at its socket",
-			strings.Join(PodmanSockets, " or "))
+			strings.Join(PodmanSockets(), " or "))
 	}
 	e, err := connect(ctx, logs, host)
 	if err != nil {
@@ -88,7 +94,7 @@ func NewPodman(ctx context.Context, logs io.Writer) (*Engine, error) {
 	}
 	if e.identity.Kind != harness.PodmanKind {
 		e.Close()
-		return nil, harness.Errorf(harness.Invalid, "the run asks for Podman, and %s is %s: point DOCKER_HOST at Podman's socket, or run with --engine docker", host, e.identity)
+		return nil, harness.Errorf(harness.Invalid, "the run asks for Podman (--engine podman), and what answers at %s is %s %s: point DOCKER_HOST at Podman's socket, or run with --engine docker", host, e.identity.Name, e.identity.Version)
 	}
 	return e, nil
 }

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,5 +76,23 @@ func TestSweepRemovesRecordedAnonymousVolumes(t *testing.T) {
 	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("the record %s is still there: %v", file, err)
+	}
+}
+
+// --engine podman takes only Podman: the engine under test, named through
+// DOCKER_HOST, is accepted when it is Podman and refused as invalid input
+// when it is not.
+func TestNewPodmanRefusesAnotherEngine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", engine.cli.DaemonHost())
+	e, err := NewPodman(ctxFor(t), nil)
+	if engine.Identity().Kind == harness.PodmanKind {
+		if err != nil || e.Identity().Kind != harness.PodmanKind {
+			t.Fatalf("NewPodman on Podman: %v", err)
+		}
+		e.Close()
+		return
+	}
+	if harness.KindOf(err) != harness.Invalid || !strings.Contains(fmt.Sprint(err), "asks for Podman") || !strings.Contains(fmt.Sprint(err), "--engine docker") {
+		t.Errorf("NewPodman on %s: %v; want invalid input saying what answers and what to do", engine.Identity(), err)
 	}
 }
