@@ -155,13 +155,17 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 		if st.State == "running" && c.State != nil && c.State.Pid > 0 && e.local() {
 			p.seeProcesses(c.ID, c.State.Pid)
 		}
-		switch {
-		case st.State == "running" && c.Config != nil && c.Config.Healthcheck != nil && len(c.Config.Healthcheck.Test) > 0 && c.Config.Healthcheck.Test[0] != "NONE":
-			if err := p.checkHealth(ctx, c.ID, c.Config.Healthcheck.Interval, &st); err != nil {
+		var h *container.HealthConfig
+		if c.Config != nil {
+			h = c.Config.Healthcheck
+		}
+		if st.State == "running" && h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" {
+			if err := p.checkHealth(ctx, c.ID, h.Interval, &st); err != nil {
 				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
 			}
-		case !st.OOMKilled && !st.FinishedAt.IsZero() && e.local() &&
-			(st.State == "exited" && st.ExitCode == 137 || st.State == "running" && st.RestartCount > 0):
+		}
+		if !st.OOMKilled && !st.FinishedAt.IsZero() && e.local() &&
+			(st.State == "exited" && st.ExitCode == 137 || st.State == "running" && st.RestartCount > 0) {
 			// The last exit: of an exited container, or of one its restart
 			// policy started again (Podman then reports exit code 0).
 			st.OOMKilled = p.oomKilled(c.ID, st.FinishedAt)

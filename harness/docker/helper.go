@@ -133,10 +133,11 @@ func (e *Engine) createHelper(ctx context.Context, h helper) (string, error) {
 // outlives the containers that used it can still be read.
 func (e *Engine) ReadVia(ctx context.Context, mounts []harness.EngineMount, paths []string, labels map[string]string) ([]harness.File, error) {
 	if e.podman != nil {
-		if started, err := e.optionVolumes(ctx, mounts); err != nil || started {
-			if err != nil {
-				return nil, err
-			}
+		started, err := e.optionVolumes(ctx, mounts)
+		if err != nil {
+			return nil, err
+		}
+		if started {
 			return e.readStarted(ctx, mounts, paths, labels)
 		}
 	}
