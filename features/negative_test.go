@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -214,21 +213,6 @@ func TestFalseClaimsFail(t *testing.T) {
 	if tally.Passed != 0 || tally.Failed[harness.Finding] != len(falseClaims) {
 		t.Errorf("outcome: %d passed, failures by kind %v; want all %d as findings", tally.Passed, tally.Failed, len(falseClaims))
 	}
-}
-
-// allCounted reports whether a durability failure counts as lost as many
-// records as its history acknowledged: "all N ..." or "N of N ...", with
-// "acknowledged N (" in the history.
-func allCounted(message string) bool {
-	m := regexp.MustCompile(`(?:all (\d+)|(\d+) of (\d+)) acknowledged records`).FindStringSubmatch(message)
-	h := regexp.MustCompile(`history: attempted \d+, acknowledged (\d+) \(`).FindStringSubmatch(message)
-	if m == nil || h == nil {
-		return false
-	}
-	if m[1] != "" {
-		return m[1] == h[1]
-	}
-	return m[2] == m[3] && m[3] == h[1]
 }
 
 type failure struct{ step, message string }

@@ -117,9 +117,9 @@ func (c *Container) restarted(ctx context.Context, before Status) error {
 			return err
 		case st.RestartCount > before.RestartCount && st.State == "running":
 			return nil
-		case st.State == "exited" && st.RestartCount == before.RestartCount && !st.FinishedAt.Before(before.StartedAt):
-			// Not restarted yet: the policy waits a moment first.
 		}
+		// Not restarted yet (exited, the count unchanged): the policy waits
+		// a moment first.
 		select {
 		case <-ctx.Done():
 			return Errorf(Infrastructure, "container %q was not restarted by its restart policy: %s", c.name, describe(st))

@@ -16,7 +16,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -276,4 +275,3 @@ func errNoEvent(event, closest string) error {
 		Why: "a pod's container is neither stopped nor started, killed nor paused by hand", Closest: closest})
 }
 
-func drain(r io.ReadCloser) { io.Copy(io.Discard, r); r.Close() }

@@ -24,9 +24,7 @@ func (s *fsys) end(t *tx) error {
 			ch.Set = append(ch.Set, r)
 		}
 	}
-	for _, ino := range slices.Sorted(maps.Keys(t.del)) {
-		ch.Del = append(ch.Del, ino)
-	}
+	ch.Del = append(ch.Del, slices.Sorted(maps.Keys(t.del))...)
 	if err := s.store.commit(ch); err != nil {
 		t.errs = append(t.errs, err)
 	}
