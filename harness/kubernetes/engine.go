@@ -274,4 +274,3 @@ func errNoEvent(event, closest string) error {
 	return harness.NoEvent(harness.Unsupported{Engine: "Kubernetes", Event: event,
 		Why: "a pod's container is neither stopped nor started, killed nor paused by hand", Closest: closest})
 }
-
