@@ -3,8 +3,9 @@
 # on Podman through its Docker-compatible API. Installs podman (and catatonit,
 # its init process) from Debian's packages when missing, gives it the
 # settings this machine needs, starts its API service on a socket of its
-# own, runs `make test-podman` against it, and stops the service by its pid
-# whatever happens.
+# own, runs `make test-podman` and the examples' features against it, and
+# stops the service by its pid whatever happens. Run it after `make test`,
+# which builds the examples' images on Docker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -48,6 +49,11 @@ echo "ci: Podman $(podman version --format '{{.Server.Version}}' 2>/dev/null || 
 
 before=$(podman volume ls -q | sort)
 DOCKER_HOST="unix://$sock" make test-podman
+
+# The real databases' features too: their images, which `make test` built
+# on Docker, are copied into Podman's storage on first use.
+DOCKER_HOST="unix://$sock" go run ./cmd/persistcheck run --engine podman --format progress \
+  examples/redis examples/postgres examples/mariadb examples/sqlite
 
 # Nothing of the run may be left on Podman: no container, and no volume
 # but the agent's, labelled or not (Podman does not label anonymous ones).

@@ -32,12 +32,22 @@ func isBuiltin(ref string) bool {
 
 // Image returns the image ref names. The built-in image is built when it is
 // missing; any other missing image is an Infrastructure error, as nothing is
-// ever pulled.
+// ever pulled (Podman first copies it from the Docker engine on the same
+// host, when that has it).
 func (e *Engine) Image(ctx context.Context, ref string) (harness.Image, error) {
 	if isBuiltin(ref) {
 		return e.builtinImage(ctx)
 	}
 	img, err := e.inspect(ctx, ref)
+	if isGone(err) && e.podman != nil {
+		copied, cerr := e.fromDocker(ctx, ref)
+		if cerr != nil {
+			return img, cerr
+		}
+		if copied {
+			img, err = e.inspect(ctx, ref)
+		}
+	}
 	if isGone(err) {
 		return img, harness.Errorf(harness.Infrastructure,
 			"image %q is not on the engine, and persistcheck never pulls: build it (docker build -t %s FOLDER), load it (docker load -i FILE), or build it in the scenario: Given an image %q built from \"FOLDER\"", ref, ref, ref)

@@ -6,18 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/moby/moby/api/types/system"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/jsonmessage"
 	"golang.org/x/sys/unix"
 
 	"github.com/persistcheck/persistcheck/harness"
@@ -37,6 +41,8 @@ import (
 //     container's exit, in its memory cgroup or of one of its processes.
 //   - It says "stopped" for a container that has exited and whose
 //     clean-up has not run yet: the engine says "exited", as Docker does.
+//   - Its images are its own: one it lacks that the Docker engine on the
+//     same host has is copied from there, as `docker save | podman load`.
 //   - Its archive API does not mount a volume made with driver options (a
 //     size-limited one) for a stopped container, and reads the empty folder
 //     under it: such a volume is read by the agent in a helper container
@@ -44,6 +50,8 @@ import (
 type podman struct {
 	http *http.Client
 	base string // the URL of Podman's own API, without the path
+
+	importMu sync.Mutex // one copy of an image from Docker at a time
 
 	mu      sync.Mutex
 	checked map[string]time.Time    // containers' last HEALTHCHECK run by the engine
@@ -335,4 +343,51 @@ func (e *Engine) readStarted(ctx context.Context, mounts []harness.EngineMount, 
 func under(p, dir string) bool {
 	p, dir = path.Clean(p), path.Clean(dir)
 	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+}
+
+// dockerSocket is where a Docker engine on this host listens, which Podman
+// copies images from.
+const dockerSocket = "/var/run/docker.sock"
+
+// fromDocker copies image ref, which Podman lacks, from the Docker engine on
+// the same host when that has it, as `docker save ref | podman load` would:
+// on a host with both engines, an image built on Docker is there for
+// Podman too. Nothing is pulled. It reports whether it copied the image.
+func (e *Engine) fromDocker(ctx context.Context, ref string) (bool, error) {
+	if fi, err := os.Stat(dockerSocket); err != nil || fi.Mode().Type() != os.ModeSocket || !e.local() {
+		return false, nil
+	}
+	d, err := client.New(client.WithHost("unix://" + dockerSocket))
+	if err != nil {
+		return false, nil
+	}
+	defer d.Close()
+	v, err := d.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil || slices.ContainsFunc(v.Components, func(c system.ComponentVersion) bool { return strings.Contains(c.Name, "Podman") }) {
+		return false, nil // no Docker there, or Podman itself
+	}
+	if _, err := d.ImageInspect(ctx, ref); err != nil {
+		return false, nil
+	}
+	e.podman.importMu.Lock()
+	defer e.podman.importMu.Unlock()
+	if _, err := e.cli.ImageInspect(ctx, ref); err == nil {
+		return true, nil // copied meanwhile
+	}
+	fmt.Fprintf(e.out, "persistcheck: copying image %s from the Docker engine at %s to Podman\n", ref, dockerSocket)
+	saved, err := d.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return false, fail("save image "+ref+" on the Docker engine", err)
+	}
+	defer saved.Close()
+	loaded, err := e.cli.ImageLoad(ctx, saved, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		return false, fail("load image "+ref+" into Podman", err)
+	}
+	defer loaded.Close()
+	// The engine reports a failure inside the stream, not as a status code.
+	if err := jsonmessage.DisplayStream(loaded, io.Discard); err != nil {
+		return false, fail("load image "+ref+" into Podman", err)
+	}
+	return true, nil
 }

@@ -96,3 +96,36 @@ func TestNewPodmanRefusesAnotherEngine(t *testing.T) {
 		t.Errorf("NewPodman on %s: %v; want invalid input saying what answers and what to do", engine.Identity(), err)
 	}
 }
+
+// On a host with both engines, an image Podman lacks is copied from
+// Docker's; Docker's own engine never looks elsewhere.
+func TestPodmanCopiesAnImageFromDocker(t *testing.T) {
+	if engine.Identity().Kind != harness.PodmanKind {
+		t.Skip("the engine under test is not Podman")
+	}
+	d, err := client.New(client.WithHost("unix://" + dockerSocket))
+	if err != nil {
+		t.Skip("no Docker engine on this host")
+	}
+	defer d.Close()
+	ctx := ctxFor(t)
+	if _, err := d.ImageInspect(ctx, builtinTag()); err != nil {
+		t.Skipf("the Docker engine on this host lacks %s: %v", builtinTag(), err)
+	}
+	ref := "persistcheck/test-from-docker:" + uuid.NewString()[:8]
+	if _, err := d.ImageTag(ctx, client.ImageTagOptions{Source: builtinTag(), Target: ref}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.ImageRemove(ctxFor(t), ref, client.ImageRemoveOptions{})
+		engine.cli.ImageRemove(ctxFor(t), ref, client.ImageRemoveOptions{})
+	})
+	img, err := engine.Image(ctx, ref)
+	if err != nil || !img.HasAgent {
+		t.Fatalf("Image(%s) on Podman: %+v, %v; want it copied from Docker, agent and all", ref, img, err)
+	}
+	id := launch(t, harness.EngineSpec{Image: img.Ref, Labels: testLabels(t)})
+	if res, err := engine.Exec(ctx, id, []string{harness.AgentPath, "version"}); err != nil || res.ExitCode != 0 {
+		t.Errorf("a container of the copied image: %+v, %v", res, err)
+	}
+}
