@@ -159,7 +159,7 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 		if c.Config != nil {
 			h = c.Config.Healthcheck
 		}
-		if st.State == "running" && h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" {
+		if st.State == "running" && h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" && p.own() {
 			if err := p.checkHealth(ctx, c.ID, h.Interval, &st); err != nil {
 				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
 			}

@@ -187,6 +187,9 @@ func (e *Engine) Close() error {
 	if e.provider != nil {
 		err = e.provider.Close()
 	}
+	if e.podman.own() {
+		e.podman.http.CloseIdleConnections()
+	}
 	return errors.Join(err, e.cli.Close())
 }
 

@@ -73,7 +73,7 @@ func (e *Engine) inspect(ctx context.Context, ref string) (harness.Image, error)
 		img.Entrypoint, img.Cmd, img.WorkingDir = cfg.Entrypoint, cfg.Cmd, cfg.WorkingDir
 		img.Health = cfg.Healthcheck != nil && len(cfg.Healthcheck.Test) > 0 && cfg.Healthcheck.Test[0] != "NONE"
 	}
-	if e.podman != nil {
+	if e.podman.own() {
 		h, err := e.podman.imageHealth(ctx, ref)
 		if err != nil {
 			return harness.Image{}, fail("inspect the HEALTHCHECK of image "+ref, err)
@@ -307,7 +307,7 @@ func lastLines(s string, n int) string {
 // Healthcheck returns the HEALTHCHECK the image ref declares, or nil: an
 // engine that does not run it (Kubernetes) can make a probe of it.
 func (e *Engine) Healthcheck(ctx context.Context, ref string) (*harness.Healthcheck, error) {
-	if e.podman != nil {
+	if e.podman.own() {
 		h, err := e.podman.imageHealth(ctx, ref)
 		return h, fail("inspect the HEALTHCHECK of image "+ref, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -47,6 +48,10 @@ import (
 //     size-limited one) for a stopped container, and reads the empty folder
 //     under it: such a volume is read by the agent in a helper container
 //     that mounts it.
+//
+// Two more are made up for where all engines are served: anonymous volumes
+// that Podman does not label are recorded (anonymous.go), and what a list
+// by labels returns is checked label by label (carries).
 type podman struct {
 	http *http.Client
 	base string // the URL of Podman's own API, without the path
@@ -76,18 +81,20 @@ func newPodman(host string) *podman {
 			return d.DialContext(ctx, "unix", sock)
 		}
 		p.base = "http://podman"
-	default:
+	case "tcp", "http":
 		p.base = "http://" + u.Host
+	default:
+		return p // ssh and others: the compatible API's answers only
 	}
 	p.http = &http.Client{Transport: tr}
 	return p
 }
 
+// own reports whether Podman's own API can be reached.
+func (p *podman) own() bool { return p != nil && p.http != nil }
+
 // get calls Podman's API at path and decodes its JSON answer into out.
 func (p *podman) get(ctx context.Context, path string, out any) error {
-	if p.http == nil {
-		return fmt.Errorf("no address for Podman's own API")
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v4.0.0/libpod"+path, nil)
 	if err != nil {
 		return err
@@ -167,12 +174,16 @@ func (p *podman) checkHealth(ctx context.Context, id string, interval time.Durat
 func (p *podman) oomKilled(id string, finished time.Time) bool {
 	key := id + "@" + finished.String()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if found, ok := p.ooms[key]; ok {
+	found, ok := p.ooms[key]
+	pids := maps.Clone(p.pids[id])
+	p.mu.Unlock()
+	if ok {
 		return found
 	}
-	found := oomInKernelLog(id, p.pids[id], finished.Add(-3*time.Second), finished.Add(2*time.Second))
+	found = oomInKernelLog(id, pids, finished.Add(-3*time.Second), finished.Add(2*time.Second))
+	p.mu.Lock()
 	p.ooms[key] = found
+	p.mu.Unlock()
 	return found
 }
 
