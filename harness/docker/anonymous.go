@@ -51,8 +51,8 @@ type anonRecord struct {
 	Labels map[string]string `json:"labels"`
 }
 
-// keepAnonymous records the unlabelled anonymous volumes of container id, which is
-// about to be removed without them.
+// keepAnonymous records the unlabelled anonymous volumes of container id,
+// which is about to be removed without them.
 func (e *Engine) keepAnonymous(ctx context.Context, id string) error {
 	res, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
@@ -145,16 +145,28 @@ func (a *anonymous) matching(match func(map[string]string) bool) []string {
 	return out
 }
 
-// remove removes the recorded volumes whose labels match, and forgets them.
+// remove removes the recorded volumes whose labels match, and forgets
+// them; those it could not remove stay recorded. Other scenarios record
+// and remove meanwhile: the lock is not held while volumes are removed.
 func (a *anonymous) remove(ctx context.Context, e *Engine, match func(map[string]string) bool) ([]string, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.records) == 0 {
+	var mine, rest []anonRecord
+	for _, r := range a.records {
+		if match(r.Labels) {
+			mine = append(mine, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	a.records = rest
+	a.mu.Unlock()
+	if len(mine) == 0 {
 		return nil, nil
 	}
-	var removed []string
-	var errs []error
-	a.records, removed, errs = e.removeRecorded(ctx, a.records, match)
+	left, removed, errs := e.removeRecorded(ctx, mine, func(map[string]string) bool { return true })
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.records = append(a.records, left...)
 	return removed, errors.Join(append(errs, a.save())...)
 }
 
