@@ -16,7 +16,7 @@ import (
 )
 
 const matrixUsage = `usage: persistcheck matrix --image IMG [--path P]... [--cmd "CMD"] [--ready-log TEXT | --ready-cmd "CMD"]
-                           [--upgrade-to IMG2] [--format md|json|html] [--out FILE]
+                           [--upgrade-to IMG2] [--format md|json|html] [--out FILE] [--engine docker|podman]
 
 Measures what IMG keeps and loses: a sentinel planted directly in each path,
 on each kind of storage (the path as the image leaves it, a named volume, an
@@ -41,6 +41,7 @@ func matrixCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fset.String("out", "", "write the matrix to this file (default: standard output)")
 	timeout := fset.Duration("timeout", harness.DefaultTimeout, "deadline of each lifecycle operation, readiness included")
 	grace := fset.Duration("grace", harness.DefaultGrace, "how long a graceful stop waits before SIGKILL")
+	kind := fset.String("engine", matrixEngineDefault(), "docker (the engine at DOCKER_HOST, Docker's or Podman's) or podman (DOCKER_HOST, or Podman's own socket)")
 	fset.Usage = func() { fmt.Fprint(stderr, matrixUsage); fset.PrintDefaults() }
 	rest, code, ok := parse(fset, args, stderr)
 	switch {
@@ -82,9 +83,20 @@ func matrixCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		w = f
 	}
 
-	engine, err := docker.New(ctx, nil)
+	connect := docker.New
+	switch *kind {
+	case harness.DockerKind:
+	case harness.PodmanKind:
+		connect = docker.NewPodman
+	default:
+		return usageError(stderr, "matrix", "--engine %s: the matrix runs on docker or podman", *kind)
+	}
+	engine, err := connect(ctx, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "persistcheck matrix: %v\n", err)
+		if harness.KindOf(err) == harness.Invalid {
+			return exitInvalid // an engine that is not the one asked for
+		}
 		return exitInfra
 	}
 	defer engine.Close()
@@ -127,4 +139,13 @@ func matrixCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailed
 	}
 	return exitPassed
+}
+
+// matrixEngineDefault is podman when PERSISTCHECK_ENGINE says so, and
+// docker otherwise: the matrix does not run on Kubernetes.
+func matrixEngineDefault() string {
+	if engineDefault() == harness.PodmanKind {
+		return harness.PodmanKind
+	}
+	return harness.DockerKind
 }
