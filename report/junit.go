@@ -39,6 +39,11 @@ func (j *junit) Summary() {
 		return scs[a].line < scs[b].line
 	})
 	doc := junitSuites{Name: j.suite}
+	var props *junitProperties // the engine, the same for every suite
+	if e, ok := j.src.(Engined); ok {
+		id := e.Engine()
+		props = &junitProperties{[]junitProperty{{"persistcheck.engine", id.String()}, {"persistcheck.engine.kind", id.Kind}}}
+	}
 	var order []*junitSuite
 	byURI := map[string]*junitSuite{}
 	names := map[string]int{} // uri + name -> scenarios so named
@@ -49,10 +54,7 @@ func (j *junit) Summary() {
 		s := byURI[sc.uri]
 		if s == nil {
 			s = &junitSuite{Name: suiteName(sc.feature), File: sc.uri}
-			if e, ok := j.src.(Engined); ok {
-				id := e.Engine()
-				s.Properties = &junitProperties{[]junitProperty{{"persistcheck.engine", id.String()}, {"persistcheck.engine.kind", id.Kind}}}
-			}
+			s.Properties = props
 			byURI[sc.uri] = s
 			order = append(order, s)
 		}

@@ -28,7 +28,7 @@ func (e *Engine) agentBinary(ctx context.Context) ([]byte, error) {
 		return nil, fail("create a container to copy the agent from", err)
 	}
 	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	f, err := e.ReadFile(ctx, created, harness.AgentPath)
+	f, err := e.readArchive(ctx, created, harness.AgentPath)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (e *Engine) agentVolume(ctx context.Context) (string, error) {
 	}
 	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), created, client.ContainerRemoveOptions{Force: true})
 	holds := func() bool {
-		f, err := e.ReadFile(ctx, created, "/agent-volume/agent")
+		f, err := e.readArchive(ctx, created, "/agent-volume/agent")
 		return err == nil && bytes.Equal(f.Data, bin)
 	}
 	if !holds() {

@@ -155,11 +155,11 @@ func (e *Engine) Inspect(ctx context.Context, id string) (harness.Status, error)
 		if st.State == "running" && c.State != nil && c.State.Pid > 0 && e.local() {
 			p.seeProcesses(c.ID, c.State.Pid)
 		}
-		var h *container.HealthConfig
+		var h *harness.Healthcheck
 		if c.Config != nil {
-			h = c.Config.Healthcheck
+			h = healthcheckOf(c.Config.Healthcheck)
 		}
-		if st.State == "running" && h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" && p.own() {
+		if st.State == "running" && h != nil && p.own() {
 			if err := p.checkHealth(ctx, c.ID, h.Interval, &st); err != nil {
 				return st, fail("run the HEALTHCHECK of container "+c.ID, err)
 			}

@@ -128,14 +128,23 @@ func connect(ctx context.Context, logs io.Writer, host string) (*Engine, error) 
 	}
 	e.arch = v.Arch
 	e.identity = harness.Identity{Kind: harness.DockerKind, Name: "Docker Engine", Version: v.Version, Where: cli.DaemonHost()}
-	for _, c := range v.Components {
-		if strings.Contains(c.Name, "Podman") {
-			e.identity.Kind, e.identity.Name, e.identity.Version = harness.PodmanKind, "Podman", c.Version
-			e.podman = newPodman(cli.DaemonHost())
-		}
+	if version, ok := podmanVersion(v); ok {
+		e.identity.Kind, e.identity.Name, e.identity.Version = harness.PodmanKind, "Podman", version
+		e.podman = newPodman(cli.DaemonHost())
 	}
 	e.anon = anonymousIn(filepath.Join(os.TempDir(), "persistcheck-anonymous", e.identity.Kind))
 	return e, nil
+}
+
+// podmanVersion returns Podman's version when the engine that answered v
+// is Podman, which names itself among the components.
+func podmanVersion(v client.ServerVersionResult) (string, bool) {
+	for _, c := range v.Components {
+		if strings.Contains(c.Name, "Podman") {
+			return c.Version, true
+		}
+	}
+	return "", false
 }
 
 // local reports whether the engine listens on a socket of this host, which

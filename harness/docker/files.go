@@ -21,7 +21,9 @@ const maxLinks = 8
 
 // ReadFile reads p through the archive API, following symbolic links as a
 // process in the container would. It works on stopped and paused containers
-// and sees volumes and host folders, but not into a tmpfs.
+// and sees volumes and host folders, but not into a tmpfs. On Podman, a
+// size-limited volume of a stopped container is read by a helper that
+// mounts it (readStarted).
 func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, error) {
 	if e.podman != nil {
 		m, labels, ok, err := e.optionVolumeAt(ctx, id, p)
@@ -36,6 +38,11 @@ func (e *Engine) ReadFile(ctx context.Context, id, p string) (harness.File, erro
 			return files[0], nil
 		}
 	}
+	return e.readArchive(ctx, id, p)
+}
+
+// readArchive reads p through the archive API, links followed.
+func (e *Engine) readArchive(ctx context.Context, id, p string) (harness.File, error) {
 	for range maxLinks {
 		res, err := e.cli.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: p})
 		if isGone(err) || err != nil && strings.Contains(err.Error(), "not a directory") {

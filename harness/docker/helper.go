@@ -130,7 +130,8 @@ func (e *Engine) createHelper(ctx context.Context, h helper) (string, error) {
 
 // ReadVia reads paths through the archive API of a helper container that
 // mounts mounts and is never started, then removes it: storage that
-// outlives the containers that used it can still be read.
+// outlives the containers that used it can still be read. On Podman, a
+// helper that mounts a size-limited volume is started (readStarted).
 func (e *Engine) ReadVia(ctx context.Context, mounts []harness.EngineMount, paths []string, labels map[string]string) ([]harness.File, error) {
 	if e.podman != nil {
 		started, err := e.optionVolumes(ctx, mounts)
@@ -148,7 +149,7 @@ func (e *Engine) ReadVia(ctx context.Context, mounts []harness.EngineMount, path
 	defer e.cli.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	files := make([]harness.File, len(paths))
 	for i, p := range paths {
-		if files[i], err = e.ReadFile(ctx, id, p); err != nil {
+		if files[i], err = e.readArchive(ctx, id, p); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 
@@ -71,7 +72,7 @@ func (e *Engine) inspect(ctx context.Context, ref string) (harness.Image, error)
 		sort.Strings(img.Volumes)
 		img.HasAgent = cfg.Labels["persistcheck.agent"] == harness.AgentPath
 		img.Entrypoint, img.Cmd, img.WorkingDir = cfg.Entrypoint, cfg.Cmd, cfg.WorkingDir
-		img.Health = cfg.Healthcheck != nil && len(cfg.Healthcheck.Test) > 0 && cfg.Healthcheck.Test[0] != "NONE"
+		img.Health = healthcheckOf(cfg.Healthcheck) != nil
 	}
 	if e.podman.own() {
 		h, err := e.podman.imageHealth(ctx, ref)
@@ -315,12 +316,17 @@ func (e *Engine) Healthcheck(ctx context.Context, ref string) (*harness.Healthch
 	if err != nil {
 		return nil, fail("inspect image "+ref, err)
 	}
-	if res.Config == nil || res.Config.Healthcheck == nil {
+	if res.Config == nil {
 		return nil, nil
 	}
-	h := res.Config.Healthcheck
-	if len(h.Test) == 0 || h.Test[0] == "NONE" {
-		return nil, nil
+	return healthcheckOf(res.Config.Healthcheck), nil
+}
+
+// healthcheckOf returns the HEALTHCHECK h declares, or nil for none: no
+// test, or NONE, which turns off the one of a base image.
+func healthcheckOf(h *container.HealthConfig) *harness.Healthcheck {
+	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
+		return nil
 	}
-	return &harness.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, nil
+	return &harness.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
 }

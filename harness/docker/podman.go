@@ -14,13 +14,12 @@ import (
 	"os"
 	"path"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/moby/moby/api/types/system"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"golang.org/x/sys/unix"
@@ -112,26 +111,13 @@ func (p *podman) get(ctx context.Context, path string, out any) error {
 	return json.NewDecoder(res.Body).Decode(out)
 }
 
-// podmanHealth is a HEALTHCHECK as Podman's own API gives it.
-type podmanHealth struct {
-	Test        []string
-	Interval    time.Duration
-	Timeout     time.Duration
-	StartPeriod time.Duration
-	Retries     int
-}
-
 // imageHealth returns the HEALTHCHECK the image ref declares, or nil.
 func (p *podman) imageHealth(ctx context.Context, ref string) (*harness.Healthcheck, error) {
-	var img struct{ HealthCheck *podmanHealth }
+	var img struct{ HealthCheck *container.HealthConfig }
 	if err := p.get(ctx, "/images/"+url.PathEscape(ref)+"/json", &img); err != nil {
 		return nil, err
 	}
-	h := img.HealthCheck
-	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
-		return nil, nil
-	}
-	return &harness.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, nil
+	return healthcheckOf(img.HealthCheck), nil
 }
 
 // checkHealth runs the HEALTHCHECK of running container id when its
@@ -292,16 +278,15 @@ func (e *Engine) optionVolumeAt(ctx context.Context, id, p string) (harness.Engi
 	if best < 0 || c.Mounts[best].Type != "volume" {
 		return harness.EngineMount{}, nil, false, nil
 	}
-	m := c.Mounts[best]
-	v, err := e.cli.VolumeInspect(ctx, m.Name, client.VolumeInspectOptions{})
-	if err != nil || len(v.Volume.Options) == 0 {
+	m := harness.EngineMount{Kind: harness.NamedVolume, Source: c.Mounts[best].Name, Target: c.Mounts[best].Destination}
+	if ok, err := e.optionVolumes(ctx, []harness.EngineMount{m}); !ok || err != nil {
 		return harness.EngineMount{}, nil, false, err
 	}
 	var labels map[string]string
 	if c.Config != nil {
 		labels = c.Config.Labels
 	}
-	return harness.EngineMount{Kind: harness.NamedVolume, Source: m.Name, Target: m.Destination}, labels, true, nil
+	return m, labels, true, nil
 }
 
 // optionVolumes reports whether any of mounts is a volume made with driver
@@ -374,7 +359,7 @@ func (e *Engine) fromDocker(ctx context.Context, ref string) (bool, error) {
 	}
 	defer d.Close()
 	v, err := d.ServerVersion(ctx, client.ServerVersionOptions{})
-	if err != nil || slices.ContainsFunc(v.Components, func(c system.ComponentVersion) bool { return strings.Contains(c.Name, "Podman") }) {
+	if _, podman := podmanVersion(v); err != nil || podman {
 		return false, nil // no Docker there, or Podman itself
 	}
 	if _, err := d.ImageInspect(ctx, ref); err != nil {
