@@ -130,15 +130,34 @@ func TestExitCodesByKindOfFailure(t *testing.T) {
 func TestReportsAreWritten(t *testing.T) {
 	dir := t.TempDir()
 	junit, cucumber := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
-	code, _, stderr := run(t, "run", feature(t, passing), "--format", "progress,junit:"+junit+",cucumber:"+cucumber)
+	code, stdout, stderr := run(t, "run", feature(t, passing), "--format", "progress,junit:"+junit+",cucumber:"+cucumber)
 	if code != exitPassed {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for file, want := range map[string]string{junit: `<testcase name="a volume keeps a sentinel across a recreate"`, cucumber: `"status": "passed"`} {
+	// The run names its engine: first on stderr, then in the reports.
+	e, err := docker.New(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.Identity()
+	e.Close()
+	if first, _, _ := strings.Cut(stderr, "\n"); first != "persistcheck run: on "+id.String() {
+		t.Errorf("the first line on stderr is %q, want it to name %s", first, id)
+	}
+	if !strings.Contains(stdout, "\non "+id.String()+"\n") {
+		t.Errorf("the progress report does not name %s:\n%s", id, stdout)
+	}
+	for file, want := range map[string]string{
+		junit:    `<testcase name="a volume keeps a sentinel across a recreate"`,
+		cucumber: `"status": "passed"`,
+	} {
 		data, err := os.ReadFile(file)
 		if err != nil || !strings.Contains(string(data), want) {
 			t.Errorf("%s: %v, want it to contain %s:\n%s", file, err, want, data)
 		}
+	}
+	if data, _ := os.ReadFile(junit); !strings.Contains(string(data), `<property name="persistcheck.engine.kind" value="`+id.Kind+`">`) {
+		t.Errorf("the JUnit report does not name the engine's kind %s:\n%s", id.Kind, data)
 	}
 }
 
