@@ -27,7 +27,9 @@ EOF
 sock=/run/podman/persistcheck.sock
 mkdir -p "$(dirname "$sock")"
 rm -f "$sock"
-podman system service --time=0 "unix://$sock" >/tmp/podman-service.log 2>&1 &
+# Started in a folder of its own: on an OOM kill, Podman 4.3's conmon writes
+# an empty file named oom into its working folder (the checkout, otherwise).
+(cd "$(dirname "$sock")" && exec podman system service --time=0 "unix://$sock") >/tmp/podman-service.log 2>&1 &
 service=$!
 stop() {
   kill "$service" 2>/dev/null || true
