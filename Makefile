@@ -13,14 +13,16 @@ GO ?= go
 run:
 	$(GO) run ./cmd/persistcheck run
 
+# On a fresh machine the examples' tests build the databases' images first,
+# side by side with the other packages: longer than go test's default 10m.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # The packages that talk to a container engine, on the Podman that
 # DOCKER_HOST names (.ci/podman.sh starts one and runs this).
 test-podman:
 	@case "$$DOCKER_HOST" in "") echo "make test-podman: point DOCKER_HOST at Podman's socket (.ci/podman.sh starts one)" >&2; exit 2;; esac
-	PERSISTCHECK_ENGINE=podman $(GO) test -race -count=1 . ./features ./cmd/persistcheck ./harness/docker
+	PERSISTCHECK_ENGINE=podman $(GO) test -race -count=1 -timeout 30m . ./features ./cmd/persistcheck ./harness/docker
 
 build:
 	$(GO) build -o persistcheck ./cmd/persistcheck

@@ -35,7 +35,9 @@ const (
 	probeInterval = 100 * time.Millisecond
 	// settle is how long a container without a readiness condition must
 	// run to count as started: a command that fails at once (a bad flag, a
-	// missing file) exits within it.
+	// missing file) exits within it. On a loaded machine it is as long as
+	// the engine took to start the container, since the command's first
+	// moments are slowed as much.
 	settle = 250 * time.Millisecond
 )
 
@@ -155,9 +157,13 @@ func (ReadyWhenRunning) waiter() waiter { return &running{} }
 // agentReady is the line the built-in agent prints once serving.
 const agentReady = "persistcheck-agent: ready"
 
-type running struct{ serving *logWait }
+type running struct {
+	serving *logWait
+	began   time.Time // when the start was asked for
+}
 
 func (r *running) before(ctx context.Context, c *Container) error {
+	r.began = time.Now()
 	if c.servingAgent() && !slices.Equal(c.image.Cmd, []string{"serve"}) {
 		r.serving = &logWait{text: agentReady}
 		return r.serving.before(ctx, c)
@@ -175,7 +181,7 @@ func (r *running) wait(ctx context.Context, c *Container) error {
 	if c.servingAgent() {
 		return nil
 	}
-	sctx, cancel := context.WithTimeout(ctx, settle)
+	sctx, cancel := context.WithTimeout(ctx, max(settle, time.Since(r.began)))
 	defer cancel()
 	err := c.engine().WaitStopped(sctx, c.id)
 	if sctx.Err() != nil && ctx.Err() == nil {

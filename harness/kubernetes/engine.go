@@ -59,6 +59,7 @@ type Engine struct {
 	pending    map[string]*pendingPod // created, not yet started
 	logs       map[string]logMark     // what CountLog last saw, by pod
 	imported   map[string]bool        // image ids imported into the local cluster
+	importing  sync.Mutex             // one import at a time: ctr refuses a second of the same image
 	namespaces map[string]bool        // made by this process
 }
 
@@ -211,31 +212,54 @@ func (e *Engine) ready(ctx context.Context, img harness.Image) (harness.Image, e
 }
 
 // importImage copies the image from the Docker engine into the local
-// cluster's containerd, once per process: docker save | ctr import.
+// cluster's containerd, once per process: docker save | ctr import. Imports
+// take turns; one that finds another process importing the same image
+// tries again once that is done.
 func (e *Engine) importImage(ctx context.Context, ref string) error {
 	if e.local == nil {
 		return nil
 	}
+	e.importing.Lock()
+	defer e.importing.Unlock()
 	e.mu.Lock()
 	done := e.imported[ref]
 	e.mu.Unlock()
 	if done {
 		return nil
 	}
-	saved, err := e.docker.Save(ctx, ref)
-	if err != nil {
-		return err
-	}
-	defer saved.Close()
-	cmd := exec.CommandContext(ctx, "ctr", "--address", e.local.ContainerdSocket, "--namespace", "k8s.io", "images", "import", "-")
-	cmd.Stdin = saved
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return harness.Errorf(harness.Infrastructure, "import image %s into the local cluster: %v: %s", ref, err, strings.TrimSpace(string(out)))
+	for try := 1; ; try++ {
+		out, err := e.ctrImport(ctx, ref)
+		if err == nil || strings.Contains(out, "already exists") && try == 3 {
+			break
+		}
+		if !strings.Contains(out, "already exists") {
+			return harness.Errorf(harness.Infrastructure, "import image %s into the local cluster: %v: %s", ref, err, out)
+		}
+		// Another process's import of the same image is under way: ctr
+		// refuses a second one until it is done.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
 	e.mu.Lock()
 	e.imported[ref] = true
 	e.mu.Unlock()
 	return nil
+}
+
+// ctrImport runs docker save | ctr import once, returning ctr's output.
+func (e *Engine) ctrImport(ctx context.Context, ref string) (string, error) {
+	saved, err := e.docker.Save(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	defer saved.Close()
+	cmd := exec.CommandContext(ctx, "ctr", "--address", e.local.ContainerdSocket, "--namespace", "k8s.io", "images", "import", "-")
+	cmd.Stdin = saved
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
 }
 
 // dns makes a name Kubernetes takes for an object: lowercase letters,
