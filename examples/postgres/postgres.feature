@@ -13,7 +13,7 @@ Feature: PostgreSQL keeps every committed row, where its data is kept
 
   Scenario: Every committed row survives a kill taken mid-load
     When "db" starts running "psql -c 'INSERT INTO t VALUES ({n})'" for n from 1 upward
-    And "db" has acknowledged at least 200 records
+    And "db" has acknowledged at least 50 records
     And I kill the container "db"
     And I start the container "db"
     Then every acknowledged n is listed by "psql -Atc 'SELECT n FROM t'" in "db"
@@ -29,7 +29,7 @@ Feature: PostgreSQL keeps every committed row, where its data is kept
     And I run "psql -Atc 'SHOW fsync'" in "db"
     Then the output is "off"
     When "db" starts running "psql -c 'INSERT INTO t VALUES ({n})'" for n from 1 upward
-    And "db" has acknowledged at least 200 records
+    And "db" has acknowledged at least 50 records
     And I kill the container "db"
     And I start the container "db"
     Then every acknowledged n is listed by "psql -Atc 'SELECT n FROM t'" in "db"
