@@ -12,8 +12,8 @@ export PATH="$PATH:/usr/local/go/bin"
 
 if ! command -v podman >/dev/null 2>&1 || ! command -v catatonit >/dev/null 2>&1; then
   echo "ci: installing podman and catatonit from Debian's packages" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq podman catatonit >/dev/null
 fi
 
 # Without explicit limits every container fails to start here ("error

@@ -95,12 +95,15 @@ func installDebootstrap(ctx context.Context) (string, error) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return "", errors.New("debootstrap is not installed, and there is no apt-get to install it with: install debootstrap")
 	}
-	if out, err := run(ctx, "apt-get", "update"); err != nil {
+	// Another apt-get at work (the host's own, or a CI step) holds its
+	// locks: wait for it rather than fail.
+	wait := "-o=DPkg::Lock::Timeout=300"
+	if out, err := run(ctx, "apt-get", wait, "update"); err != nil {
 		return "", fmt.Errorf("debootstrap is not installed, and apt-get update failed: %w\n%s", err, tail(out, 10))
 	}
 	// The keyring checks what debootstrap downloads; Debian has it already,
 	// other distributions may not.
-	if out, err := run(ctx, "apt-get", "install", "-y", "--no-install-recommends", "debootstrap", "debian-archive-keyring"); err != nil {
+	if out, err := run(ctx, "apt-get", wait, "install", "-y", "--no-install-recommends", "debootstrap", "debian-archive-keyring"); err != nil {
 		return "", fmt.Errorf("debootstrap is not installed, and apt-get could not install it (is Debian's mirror reachable?): %w\n%s", err, tail(out, 10))
 	}
 	return find()
