@@ -232,13 +232,14 @@ func (e *Engine) Start(ctx context.Context, id string) error {
 // waitStarted waits until the pod's container has started, or its pod
 // cannot start it: an image that is not there, a claim that is not bound.
 func (e *Engine) waitStarted(ctx context.Context, id string) error {
+	var refused time.Time // when the scheduler first said it cannot place the pod
 	return e.poll(ctx, id, "start", func(pod *corev1.Pod) (bool, error) {
 		cs := containerStatus(pod)
 		switch {
 		case pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded:
 			return true, nil
 		case cs == nil:
-			return false, unschedulable(pod)
+			return false, unschedulable(pod, &refused)
 		case cs.State.Running != nil || cs.State.Terminated != nil || cs.LastTerminationState.Terminated != nil:
 			return true, nil
 		case cs.State.Waiting != nil && cannotStart[cs.State.Waiting.Reason]:
@@ -254,12 +255,23 @@ var cannotStart = map[string]bool{
 	"CreateContainerError": true, "ErrImagePull": true, "ImagePullBackOff": true, "RunContainerError": true,
 }
 
-// unschedulable says why a pod without a container status waits, when
-// that will not end by itself.
-func unschedulable(pod *corev1.Pod) error {
+// schedulingGrace is how long the scheduler may refuse a pod before that
+// counts as final: its cache can lag a claim bound a moment earlier ("pod
+// has unbound immediate PersistentVolumeClaims"), and it tries again.
+const schedulingGrace = 15 * time.Second
+
+// unschedulable says why a pod without a container status waits, once that
+// has lasted schedulingGrace since *refused, the first time it was seen.
+func unschedulable(pod *corev1.Pod, refused *time.Time) error {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-			return harness.Errorf(harness.Infrastructure, "pod %s/%s cannot be scheduled: %s", pod.Namespace, pod.Name, c.Message)
+			if refused.IsZero() {
+				*refused = time.Now()
+			}
+			if time.Since(*refused) < schedulingGrace {
+				return nil
+			}
+			return harness.Errorf(harness.Infrastructure, "pod %s/%s cannot be scheduled, for %s now: %s", pod.Namespace, pod.Name, schedulingGrace, c.Message)
 		}
 	}
 	return initFailed(pod)
