@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,27 @@ func TestSecurityContextOf(t *testing.T) {
 	}
 	if _, err := securityContextOf("postgres"); harness.KindOf(err) != harness.Invalid {
 		t.Errorf("a user name: %v, want an Invalid error", err)
+	}
+}
+
+// A scheduler's refusal is waited out for a while, since its cache can lag
+// a claim just bound; one that lasts is an infrastructure error that quotes
+// the scheduler.
+func TestUnschedulable(t *testing.T) {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "app"}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{
+		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+		Message: "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.",
+	}}}}
+	var refused time.Time
+	if err := unschedulable(pod, &refused); err != nil || refused.IsZero() {
+		t.Fatalf("first refusal: got %v (first seen %v), want a wait that notes when it began", err, refused)
+	}
+	refused = time.Now().Add(-schedulingGrace - time.Second)
+	err := unschedulable(pod, &refused)
+	if harness.KindOf(err) != harness.Infrastructure || !strings.Contains(err.Error(), "unbound immediate PersistentVolumeClaims") {
+		t.Fatalf("a lasting refusal: got %v, want an infrastructure error quoting the scheduler", err)
+	}
+	if err := unschedulable(&corev1.Pod{}, new(time.Time)); err != nil {
+		t.Fatalf("a pod the scheduler has not refused: got %v", err)
 	}
 }
