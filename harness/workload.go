@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -224,8 +225,10 @@ func (s *Scenario) WaitAcknowledged(ctx context.Context, name string, n int) err
 	switch {
 	case len(snap.Acked) >= n:
 		return nil
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return Errorf(Infrastructure, "%s acknowledged %d of the %d awaited within %s: %s\n    it is still writing, only slower than that: give it longer with --timeout, or await fewer", w, len(snap.Acked), n, s.run.opts.Timeout, snap)
 	case err != nil:
-		return Errorf(Infrastructure, "%s acknowledged %d of the %d awaited within %s: %s", w, len(snap.Acked), n, s.run.opts.Timeout, snap)
+		return Errorf(Infrastructure, "%s acknowledged %d of the %d awaited: %s: %v", w, len(snap.Acked), n, snap, err)
 	}
 	c := w.c
 	return Errorf(Finding, "%s stopped (%s) after acknowledging %d of the %d awaited: %s\n%s", w, ended, len(snap.Acked), n, snap, c.evidence(ctx, Status{}))

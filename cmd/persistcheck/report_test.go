@@ -245,6 +245,34 @@ func TestReadinessThatNeverComesSaysWhy(t *testing.T) {
 	}
 }
 
+// A workload that acknowledges too slowly for its wait says how far it got
+// and how to give it longer, and the run cleans up after it.
+func TestSlowAcknowledgementsSayHowToWaitLonger(t *testing.T) {
+	shell, _ := buildForeign(t)
+	f := feature(t, `Feature: slow
+  Scenario: one a second
+    Given a container "app" from image "`+shell+`"
+    When the container "app" is started
+    And "app" starts running "sh -c 'sleep 1; echo {n}'" for n from 1 upward
+    And "app" has acknowledged at least 100 records
+`)
+	code, stdout, stderr := cli(t, "run", "--format", "progress", "--timeout", "3s", f)
+	if code != exitInfra {
+		t.Errorf("exit %d, want 3", code)
+	}
+	for _, want := range []string{
+		`of the 100 awaited within 3s: attempted `,
+		`it is still writing, only slower than that: give it longer with --timeout, or await fewer`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the report lacks %q:\n%s\n%s", want, stdout, stderr)
+		}
+	}
+	if left := leftovers(t); len(left) > 0 {
+		t.Errorf("left %v", left)
+	}
+}
+
 // Mistakes in the features stop the run before anything starts, with
 // their file and line, and the report files a CI publisher reads are still
 // written, with the problems in them.
