@@ -233,7 +233,10 @@ func (e *Engine) importImage(ctx context.Context, ref string) error {
 			break
 		}
 		if !strings.Contains(out, "already exists") {
-			return harness.Errorf(harness.Infrastructure, "import image %s into the local cluster: %v: %s", ref, err, out)
+			if out != "" {
+				err = fmt.Errorf("%w: %s", err, out)
+			}
+			return harness.Errorf(harness.Infrastructure, "import image %s into the local cluster: %v", ref, err)
 		}
 		// Another process's import of the same image is under way: ctr
 		// refuses a second one until it is done.
