@@ -58,8 +58,8 @@ type Engine struct {
 	mu         sync.Mutex
 	pending    map[string]*pendingPod // created, not yet started
 	logs       map[string]logMark     // what CountLog last saw, by pod
-	imported   map[string]bool        // image ids imported into the local cluster
 	importing  sync.Mutex             // one import at a time: ctr refuses a second of the same image
+	imported   map[string]bool        // image ids imported into the local cluster, under importing
 	namespaces map[string]bool        // made by this process
 }
 
@@ -221,15 +221,12 @@ func (e *Engine) importImage(ctx context.Context, ref string) error {
 	}
 	e.importing.Lock()
 	defer e.importing.Unlock()
-	e.mu.Lock()
-	done := e.imported[ref]
-	e.mu.Unlock()
-	if done {
+	if e.imported[ref] {
 		return nil
 	}
 	for try := 1; ; try++ {
 		out, err := e.ctrImport(ctx, ref)
-		if err == nil || strings.Contains(out, "already exists") && try == 3 {
+		if err == nil {
 			break
 		}
 		if !strings.Contains(out, "already exists") {
@@ -237,6 +234,9 @@ func (e *Engine) importImage(ctx context.Context, ref string) error {
 				err = fmt.Errorf("%w: %s", err, out)
 			}
 			return harness.Errorf(harness.Infrastructure, "import image %s into the local cluster: %v", ref, err)
+		}
+		if try == 3 {
+			break // the other process's import made it
 		}
 		// Another process's import of the same image is under way: ctr
 		// refuses a second one until it is done.
@@ -246,9 +246,7 @@ func (e *Engine) importImage(ctx context.Context, ref string) error {
 		case <-time.After(time.Second):
 		}
 	}
-	e.mu.Lock()
 	e.imported[ref] = true
-	e.mu.Unlock()
 	return nil
 }
 
