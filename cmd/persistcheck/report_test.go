@@ -252,6 +252,7 @@ func TestSlowAcknowledgementsSayHowToWaitLonger(t *testing.T) {
 	f := feature(t, `Feature: slow
   Scenario: one a second
     Given a container "app" from image "`+shell+`"
+    And "app" may take "1m" to become ready
     When the container "app" is started
     And "app" starts running "sh -c 'sleep 1; echo {n}'" for n from 1 upward
     And "app" has acknowledged at least 100 records
