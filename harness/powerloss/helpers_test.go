@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // mountT mounts a volume in a temporary folder, closed when the test ends,
@@ -124,6 +125,27 @@ func cut(t testing.TB, v *Volume, tear bool) CutReport {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// cutWithout cuts the power to v while something still holds it (an open
+// file, a running container), which the cut must not wait for: a cut still
+// blocked after a minute fails the test as waiting for what, rather than
+// hanging until go test's own deadline.
+func cutWithout(t testing.TB, v *Volume, what string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := v.Cut(false)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the cut has not returned after a minute: it waits for %s", what)
+	}
 }
 
 // openToOthers lets every user through path and the temporary folders

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/persistcheck/persistcheck/harness"
 )
@@ -71,14 +70,10 @@ func TestMountErrors(t *testing.T) {
 	}
 }
 
-// TestCheckIsFast: the prerequisites are checked before anything is
-// mounted, in well under a millisecond's worth of system calls.
-func TestCheckIsFast(t *testing.T) {
-	start := time.Now()
+// TestCheck: the prerequisites are checked before anything is mounted,
+// and a missing one is the machine's problem, not the scenario's.
+func TestCheck(t *testing.T) {
 	err := Check()
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Errorf("Check took %v", d)
-	}
 	if os.Geteuid() != 0 && !errors.Is(err, ErrNotRoot) {
 		t.Errorf("Check as uid %d: %v, want ErrNotRoot", os.Geteuid(), err)
 	}
@@ -236,11 +231,7 @@ func TestCutWithAFileOpen(t *testing.T) {
 	defer f.Close()
 	_, err = f.WriteString("pending")
 	x.must(err)
-	start := time.Now()
-	cut(t, v, false)
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("the cut took %v", d)
-	}
+	cutWithout(t, v, "a file still open")
 	if _, err := f.Write([]byte("more")); !errors.Is(err, syscall.ENOTCONN) {
 		t.Errorf("a write to a file held across the cut: %v, want ENOTCONN", err)
 	}
