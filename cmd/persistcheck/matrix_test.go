@@ -72,11 +72,11 @@ func deviating(m matrixJSON) []string {
 }
 
 // The built-in image agrees with every cell of the ground truth; images
-// that damage their data folder at start, or declare it a VOLUME, deviate
-// in exactly the cells where that shows, with the right verdicts, reasons
-// and warnings.
+// that damage their data folders at start, or declare one a VOLUME,
+// deviate in exactly the cells where that shows, with the right verdicts,
+// reasons and warnings.
 func TestMatrix(t *testing.T) {
-	img := buildFixtures(t, "wiper", "truncate-all", "data-volume")
+	img := buildFixtures(t, "damager", "data-volume")
 
 	code, m, stderr := matrix(t, "--image", "persistcheck/app", "--path", "/data")
 	if code != exitPassed || len(m.Cells) != 35 || len(deviating(m)) != 0 {
@@ -86,47 +86,40 @@ func TestMatrix(t *testing.T) {
 		t.Errorf("persistcheck/app: warnings %q lack its VOLUME /anon", m.Warnings)
 	}
 
-	// The wiper empties /data at every start: whatever keeps data across a
-	// start, but a host folder... is emptied too.
-	code, m, stderr = matrix(t, "--image", img["wiper"], "--path", "/data")
+	// The damager empties /data and truncates every file in /trunc at
+	// every start, in one matrix of both paths (one container per storage
+	// kind holds both): whatever keeps data across a start, but a host
+	// folder... is damaged too. In /data the sentinel is gone; in /trunc
+	// it is still named but empty: corrupted, a verdict of its own.
+	code, m, stderr = matrix(t, "--image", img["damager"], "--path", "/data", "--path", "/trunc")
 	want := map[string]bool{}
-	for _, s := range []string{"layer", "named-volume", "anonymous-volume", "host-folder"} {
-		for _, e := range []string{"restart", "kill-start", "stop-start"} {
-			want["/data "+s+" "+e+" gone"] = true
+	for path, observed := range map[string]string{"/data": "gone", "/trunc": "corrupted"} {
+		for _, s := range []string{"layer", "named-volume", "anonymous-volume", "host-folder"} {
+			for _, e := range []string{"restart", "kill-start", "stop-start"} {
+				want[path+" "+s+" "+e+" "+observed] = true
+			}
 		}
-	}
-	for _, s := range []string{"named-volume", "host-folder"} {
-		for _, e := range []string{"recreate", "remove-volumes-launch", "upgrade"} {
-			want["/data "+s+" "+e+" gone"] = true
+		for _, s := range []string{"named-volume", "host-folder"} {
+			for _, e := range []string{"recreate", "remove-volumes-launch", "upgrade"} {
+				want[path+" "+s+" "+e+" "+observed] = true
+			}
 		}
 	}
 	got := deviating(m)
-	if code != exitFailed || len(got) != len(want) {
-		t.Errorf("wiper: exit %d, deviating %v; want 1 and the %d cells where a start empties what Docker keeps\n%s", code, got, len(want), stderr)
+	if code != exitFailed || len(m.Cells) != 70 || len(got) != len(want) {
+		t.Errorf("damager: exit %d, %d cells, deviating %v; want 1, 70, and the %d cells where a start empties or truncates what Docker keeps\n%s",
+			code, len(m.Cells), got, len(want), stderr)
 	}
 	for _, g := range got {
 		if !want[g] {
-			t.Errorf("wiper: %s deviates, and should not", g)
+			t.Errorf("damager: %s deviates, and should not", g)
 		}
 	}
 	for _, c := range m.Cells {
-		if c.Deviates && c.Storage == "named-volume" && c.Event == "recreate" &&
+		if c.Deviates && c.Path == "/data" && c.Storage == "named-volume" && c.Event == "recreate" &&
 			(!strings.Contains(c.Why, "something in the container removed it") || !strings.Contains(c.Why, "serve --wipe /data")) {
-			t.Errorf("wiper: the reason %q does not blame the start command", c.Why)
+			t.Errorf("damager: the reason %q does not blame the start command", c.Why)
 		}
-	}
-
-	// Truncating at start leaves the files, empty: corrupted, a verdict of
-	// its own.
-	_, m, _ = matrix(t, "--image", img["truncate-all"], "--path", "/data")
-	corrupted := 0
-	for _, c := range m.Cells {
-		if c.Deviates && c.Observed == "corrupted" {
-			corrupted++
-		}
-	}
-	if corrupted != len(want) {
-		t.Errorf("truncate-all: %d cells corrupted, want %d: %v", corrupted, len(want), deviating(m))
 	}
 
 	// A data folder declared as a VOLUME: the path as the image leaves it is

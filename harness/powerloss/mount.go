@@ -34,7 +34,11 @@ func serve(s *fsys, path string) (*mount, error) {
 		FsName:            source(),
 		Name:              fsType,
 		DirectMountStrict: true,
-		MaxWrite:          1 << 20,
+		// go-fuse's default. Each request is read into a buffer this
+		// size; a larger one changes nothing a tear sees (a write the
+		// kernel splits is one run) and costs a larger buffer whenever
+		// the pool has none to give.
+		MaxWrite: 128 << 10,
 		// The kernel then keeps no page it was not told to drop: nothing
 		// but this mount changes a file, and a cut remounts.
 		ExplicitDataCacheControl: true,
