@@ -19,7 +19,7 @@ Feature: PostgreSQL keeps every committed row, where its data is kept
     Then every acknowledged n is listed by "psql -Atc 'SELECT n FROM t'" in "db"
 
   Scenario: Committed rows on the named volume survive a recreate
-    When I run "psql -c 'INSERT INTO t VALUES ({n})'" in "db" for n from 1 to 100
+    When I run "psql -c 'INSERT INTO t VALUES ({n})'" in "db" for n from 1 to 50
     And I recreate the container "db"
     Then every acknowledged n is listed by "psql -Atc 'SELECT n FROM t'" in "db"
 
