@@ -40,11 +40,15 @@ func ensure(t *testing.T, names ...string) {
 const underLoad = 3 * time.Minute
 
 // The examples' features pass: what each database's settings promise, it
-// keeps.
+// keeps. The databases run side by side (go test's -parallel at a time), so
+// that one's last scenario does not leave the others' waiting.
 func TestFeatures(t *testing.T) {
 	ensure(t)
 	for _, db := range []string{"postgres", "mariadb", "redis", "sqlite"} {
-		t.Run(db, func(t *testing.T) { persistcheck.Run(t, db, persistcheck.Timeout(underLoad)) })
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			persistcheck.Run(t, db, persistcheck.Timeout(underLoad))
+		})
 	}
 }
 
@@ -57,7 +61,8 @@ func TestReleaseGate(t *testing.T) {
 }
 
 // Negative controls on real databases: false durability claims fail, with
-// the lost numbers named and counted.
+// the lost numbers named and counted. Each is a run of its own, side by
+// side.
 func TestFalseDurabilityClaimsFail(t *testing.T) {
 	ensure(t)
 	for _, c := range []struct {
@@ -147,6 +152,7 @@ func TestFalseDurabilityClaimsFail(t *testing.T) {
 `, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			f := filepath.Join(dir, "false.feature")
 			if err := os.WriteFile(f, []byte(c.feature), 0o644); err != nil {
