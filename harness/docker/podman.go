@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -106,9 +107,17 @@ func (p *podman) get(ctx context.Context, path string, out any) error {
 	if res.StatusCode != http.StatusOK {
 		var msg struct{ Message string }
 		json.NewDecoder(res.Body).Decode(&msg)
-		return fmt.Errorf("podman: GET %s: %s: %s", path, res.Status, msg.Message)
+		return &podmanRefusal{path: path, status: res.Status, message: msg.Message}
 	}
 	return json.NewDecoder(res.Body).Decode(out)
+}
+
+// podmanRefusal is an answer of Podman's API other than 200 OK: it was
+// reached, and said no.
+type podmanRefusal struct{ path, status, message string }
+
+func (r *podmanRefusal) Error() string {
+	return fmt.Sprintf("podman: GET %s: %s: %s", r.path, r.status, r.message)
 }
 
 // imageHealth returns the HEALTHCHECK the image ref declares, or nil.
@@ -144,6 +153,17 @@ func (p *podman) checkHealth(ctx context.Context, id string, interval time.Durat
 		}
 	}
 	if err := p.get(ctx, "/containers/"+id+"/healthcheck", &res); err != nil {
+		// Podman refuses the run when the probe could not finish: it
+		// outlasted the HEALTHCHECK's timeout (under load, a database's
+		// client can), or the container stopped meanwhile. Podman counts
+		// that as a failed probe, as Docker does: what the probe found,
+		// not a fault of the engine, and no reason to fail a step that
+		// only inspects.
+		var refused *podmanRefusal
+		if errors.As(err, &refused) && ctx.Err() == nil {
+			st.HealthLog = "the probe did not finish: " + refused.message
+			return nil
+		}
 		return err
 	}
 	st.Health = res.Status

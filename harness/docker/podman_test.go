@@ -2,11 +2,14 @@ package docker
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/moby/moby/client"
@@ -127,5 +130,30 @@ func TestPodmanCopiesAnImageFromDocker(t *testing.T) {
 	id := launch(t, harness.EngineSpec{Image: img.Ref, Labels: testLabels(t)})
 	if res, err := engine.Exec(ctx, id, []string{harness.AgentPath, "version"}); err != nil || res.ExitCode != 0 {
 		t.Errorf("a container of the copied image: %+v, %v", res, err)
+	}
+}
+
+// A HEALTHCHECK run that Podman refuses (its probe outlasted the timeout)
+// is a failed probe, said in the health log, not an engine failure; an
+// engine that cannot be reached still is one.
+func TestPodmanHealthcheckThatCannotFinishIsAFailedProbe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"cause":"timeout","message":"healthcheck command exceeded timeout of 5s","response":500}`))
+	}))
+	defer srv.Close()
+	p := newPodman("tcp://" + strings.TrimPrefix(srv.URL, "http://"))
+	st := harness.Status{State: "running", Health: "healthy"}
+	if err := p.checkHealth(t.Context(), "c1", time.Second, &st); err != nil {
+		t.Fatalf("checkHealth: %v, want the refusal recorded as the probe's outcome", err)
+	}
+	if want := "the probe did not finish: healthcheck command exceeded timeout of 5s"; st.HealthLog != want || st.Health != "healthy" {
+		t.Errorf("health %q, log %q; want the health as inspected and the log %q", st.Health, st.HealthLog, want)
+	}
+
+	srv.Close()
+	gone := newPodman("tcp://" + strings.TrimPrefix(srv.URL, "http://"))
+	if err := gone.checkHealth(t.Context(), "c1", time.Second, &st); err == nil {
+		t.Error("checkHealth on an engine that does not answer: no error")
 	}
 }
