@@ -3,9 +3,7 @@ package features_test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
@@ -13,6 +11,7 @@ import (
 	"github.com/persistcheck/persistcheck/features"
 	"github.com/persistcheck/persistcheck/harness"
 	"github.com/persistcheck/persistcheck/harness/docker"
+	"github.com/persistcheck/persistcheck/harness/powerloss"
 	"github.com/persistcheck/persistcheck/steps"
 )
 
@@ -57,8 +56,9 @@ func TestFeatures(t *testing.T) {
 	if len(leaked) > 0 {
 		t.Errorf("scenarios left objects behind: %v", leaked)
 	}
-	if left := ownPowerLossMounts(); len(left) > 0 {
-		t.Errorf("power-loss volumes are still mounted:\n%s", strings.Join(left, "\n"))
+	// Only this process's: CI runs another persistcheck beside this test.
+	if left, err := powerloss.Serving(); err != nil || len(left) > 0 {
+		t.Errorf("power-loss volumes still mounted: %v (%v)", left, err)
 	}
 	tally := lib.Outcome()
 	switch {
@@ -67,20 +67,4 @@ func TestFeatures(t *testing.T) {
 	case tally.Passed == 0:
 		t.Error("no scenario ran: check -godog.tags and -godog.paths")
 	}
-}
-
-// ownPowerLossMounts returns the lines of the mount table for the
-// power-loss volumes this process serves: their source names its pid.
-// Another persistcheck on the host (CI runs the examples beside this test)
-// has its own.
-func ownPowerLossMounts() []string {
-	mounts, _ := os.ReadFile("/proc/self/mountinfo")
-	own := fmt.Sprintf(" persistcheck-powerloss:%d:", os.Getpid())
-	var left []string
-	for _, line := range strings.Split(string(mounts), "\n") {
-		if strings.Contains(line, own) {
-			left = append(left, line)
-		}
-	}
-	return left
 }

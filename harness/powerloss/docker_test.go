@@ -96,7 +96,7 @@ func TestContainerRunningDuringCut(t *testing.T) {
 	docker(t, "run", "-d", "--name", name, "--network", "none", "-v", v.Path()+":/data", "--entrypoint", "/probe", image, "write")
 	waitLine(t, "written\n", "docker", "logs", "-f", name)
 	x := fsx{t, v.Path()}
-	cutWithout(t, v, "a running container")
+	cutWhileHeld(t, v, "a running container")
 	if s, u := x.read("synced"), x.read("unsynced"); s != "synced\n" || u != none {
 		t.Errorf("after the cut synced=%q unsynced=%q", s, u)
 	}

@@ -127,11 +127,11 @@ func cut(t testing.TB, v *Volume, tear bool) CutReport {
 	return rep
 }
 
-// cutWithout cuts the power to v while something still holds it (an open
+// cutWhileHeld cuts the power to v while something still holds it (an open
 // file, a running container), which the cut must not wait for: a cut still
 // blocked after a minute fails the test as waiting for what, rather than
 // hanging until go test's own deadline.
-func cutWithout(t testing.TB, v *Volume, what string) {
+func cutWhileHeld(t testing.TB, v *Volume, what string) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {

@@ -85,6 +85,24 @@ func Sweep(root string) ([]string, error) {
 	return swept, harness.Wrap("sweep power-loss mounts", harness.Infrastructure, errors.Join(errs...))
 }
 
+// Serving returns the mount points of the power-loss volumes this process
+// serves now: after a run has closed its volumes, none. Other processes'
+// mounts, live or dead, are not counted.
+func Serving() ([]string, error) {
+	mounts, err := mounts()
+	if err != nil {
+		return nil, harness.Wrap("list power-loss mounts", harness.Infrastructure, err)
+	}
+	own := source()
+	var points []string
+	for _, m := range mounts {
+		if m.fstype == "fuse."+fsType && m.source == own {
+			points = append(points, m.point)
+		}
+	}
+	return points, nil
+}
+
 func within(root, p string) bool {
 	rel, err := filepath.Rel(root, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")

@@ -161,6 +161,34 @@ func TestSweep(t *testing.T) {
 	}
 }
 
+// TestServingCountsOnlyThisProcess: Serving lists this process's volumes
+// while they are mounted, none once closed, and never another process's.
+func TestServingCountsOnlyThisProcess(t *testing.T) {
+	if err := Check(); err != nil {
+		t.Skipf("power-loss volumes cannot be served here: %v", err)
+	}
+	root := t.TempDir()
+	other := filepath.Join(root, "other")
+	startChild(t, filepath.Join(root, "other-state"), other)()
+	t.Cleanup(func() { Sweep(root) })
+	v, err := Mount(filepath.Join(root, "state"), filepath.Join(root, "mnt"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Serving(); err != nil || !slices.Equal(got, []string{v.Path()}) {
+		t.Errorf("Serving with a volume mounted: %v, %v; want only %s", got, err, v.Path())
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Serving(); err != nil || len(got) > 0 {
+		t.Errorf("Serving once the volume is closed: %v, %v; want none", got, err)
+	}
+	if !mounted(t, other) {
+		t.Error("the other process's mount is not in the mount table: the test shows nothing")
+	}
+}
+
 // TestDurableStateOutlivesTheProcess: a process that dies while serving
 // a volume loses what was pending, as a machine that loses power does, and
 // nothing that was durable.
@@ -231,7 +259,7 @@ func TestCutWithAFileOpen(t *testing.T) {
 	defer f.Close()
 	_, err = f.WriteString("pending")
 	x.must(err)
-	cutWithout(t, v, "a file still open")
+	cutWhileHeld(t, v, "a file still open")
 	if _, err := f.Write([]byte("more")); !errors.Is(err, syscall.ENOTCONN) {
 		t.Errorf("a write to a file held across the cut: %v, want ENOTCONN", err)
 	}
