@@ -50,31 +50,12 @@ fi
 echo "ci: Podman $(podman version --format '{{.Server.Version}}' 2>/dev/null || podman --version) answers on $sock" >&2
 
 before=$(podman volume ls -q | sort)
+DOCKER_HOST="unix://$sock" make test-podman
 
-# The real databases' features too, beside the test suites (which leave the
-# machine's cores idle for part of their run): their images, which `make
-# test` built on Docker, are copied into Podman's storage on first use.
-# Built first and run directly, so that a failure elsewhere stops it with
-# SIGTERM, which it answers by cleaning up (go run would leave it running);
-# with the deadline the examples' tests give each operation under load.
-work=$(mktemp -d)
-go build -o "$work/persistcheck" ./cmd/persistcheck
-examples_log=$work/examples.log
-DOCKER_HOST="unix://$sock" "$work/persistcheck" run --engine podman --format progress --timeout 3m \
-  examples/redis examples/postgres examples/mariadb examples/sqlite >"$examples_log" 2>&1 &
-examples=$!
-trap 'kill "$examples" 2>/dev/null || true; wait "$examples" 2>/dev/null || true; rm -rf "$work"; stop' EXIT
-
-suites=0
-DOCKER_HOST="unix://$sock" make test-podman || suites=$?
-features=0
-wait "$examples" || features=$?
-echo "ci: the examples' features on Podman (exit $features):" >&2
-cat "$examples_log"
-if [ "$suites" != 0 ] || [ "$features" != 0 ]; then
-  echo "ci: on Podman, make test-podman exited $suites and the examples' features $features" >&2
-  exit 1
-fi
+# The real databases' features too: their images, which `make test` built
+# on Docker, are copied into Podman's storage on first use.
+DOCKER_HOST="unix://$sock" go run ./cmd/persistcheck run --engine podman --format progress \
+  examples/redis examples/postgres examples/mariadb examples/sqlite
 
 # Nothing of the run may be left on Podman: no container, and no volume
 # but the agent's, labelled or not (Podman does not label anonymous ones).
